@@ -1,0 +1,27 @@
+"""skgeoclust: scikit-learn compatible clustering for seismology and geoscience."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+from skgeoclust._show_versions import show_versions
+from skgeoclust.datasets import (
+    make_fault_network,
+    make_seismicity_catalog,
+    make_velocity_model,
+)
+from skgeoclust.geometry import EARTH_RADIUS_KM, haversine_km, pairwise_haversine_km
+from skgeoclust.preprocessing import GeoToCartesian
+from skgeoclust.utils import check_catalog
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "GeoToCartesian",
+    "__version__",
+    "check_catalog",
+    "haversine_km",
+    "make_fault_network",
+    "make_seismicity_catalog",
+    "make_velocity_model",
+    "pairwise_haversine_km",
+    "show_versions",
+]

@@ -1,0 +1,1 @@
+"""Numba kernels (private). They take validated arrays and never import sklearn."""

@@ -1,0 +1,208 @@
+"""Validation of earthquake catalogs given as (lat, lon[, depth]) arrays or DataFrames."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+#: Accepted column names (lower case) for each catalog field of a DataFrame.
+CATALOG_COLUMN_ALIASES = {
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "longitude", "lng", "long"),
+    "depth": ("depth", "depth_km"),
+}
+
+
+def wrap_longitude(lon):
+    """Wrap longitudes in degrees to the half-open interval [-180, 180).
+
+    Parameters
+    ----------
+    lon : array-like
+        Longitudes in degrees.
+
+    Returns
+    -------
+    ndarray
+        The same longitudes in [-180, 180).
+
+    Examples
+    --------
+    >>> wrap_longitude([180.0, 190.0, -180.0, 359.5])
+    array([-180. , -170. , -180. ,   -0.5])
+    """
+    lon = np.asarray(lon, dtype=np.float64)
+    wrapped = np.mod(lon + 180.0, 360.0) - 180.0
+    # np.mod can round a tiny negative argument up to exactly 360.
+    return np.where(wrapped >= 180.0, wrapped - 360.0, wrapped)
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+def select_catalog_columns(X, *, depth="optional"):
+    """Pick the ``lat``, ``lon`` (and ``depth``) columns of a DataFrame, in that order.
+
+    Names are matched case-insensitively against :data:`CATALOG_COLUMN_ALIASES`, so
+    ``latitude``/``longitude`` work too; other columns (time, magnitude, ...) are left
+    out. Anything that is not a DataFrame is returned unchanged.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like
+        The catalog.
+    depth : {"optional", "required", "ignore"}, default="optional"
+        Whether a depth column is used if present, must be present, or is dropped.
+
+    Returns
+    -------
+    DataFrame or array-like
+        ``X[[lat, lon(, depth)]]`` for a DataFrame, else ``X`` itself.
+
+    Raises
+    ------
+    ValueError
+        If a DataFrame lacks a latitude or longitude column (or depth when required).
+    """
+    if not _is_dataframe(X):
+        return X
+    by_lower = {}
+    for name in X.columns:
+        by_lower.setdefault(str(name).lower(), name)
+    fields = ["lat", "lon"] if depth == "ignore" else ["lat", "lon", "depth"]
+    chosen = []
+    for field in fields:
+        match = next(
+            (by_lower[a] for a in CATALOG_COLUMN_ALIASES[field] if a in by_lower), None
+        )
+        if match is None:
+            if field == "depth" and depth == "optional":
+                continue
+            raise ValueError(
+                f"Catalog DataFrame is missing column {field!r} (accepted names: "
+                f"{', '.join(CATALOG_COLUMN_ALIASES[field])}); its columns are "
+                f"{[str(c) for c in X.columns]}."
+            )
+        chosen.append(match)
+    return X[chosen]
+
+
+def check_catalog_values(X, *, column_names=None):
+    """Check a numeric catalog array in place of use and wrap its longitudes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 2) or (n_samples, 3)
+        Columns (lat, lon[, depth]) in degrees and km, already a float array.
+    column_names : sequence of str, default=None
+        Names used in error messages; defaults to ``("lat", "lon", "depth")``.
+
+    Returns
+    -------
+    ndarray
+        A float64 copy of ``X`` with longitudes wrapped to [-180, 180).
+
+    Raises
+    ------
+    ValueError
+        Naming the column and the first bad row, for a non-finite value (NaN or
+        infinity) or a latitude outside [-90, 90].
+    """
+    names = list(column_names) if column_names is not None else ["lat", "lon", "depth"]
+    X = np.array(X, dtype=np.float64, copy=True)
+    finite = np.isfinite(X)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        kind = "NaN" if np.isnan(X[row, col]) else "infinity"
+        raise ValueError(
+            f"Input catalog contains {kind} in column {names[col]!r} at row {row} "
+            f"(0-based); every value must be finite."
+        )
+    bad_lat = np.flatnonzero(np.abs(X[:, 0]) > 90.0)
+    if bad_lat.size:
+        row = bad_lat[0]
+        raise ValueError(
+            f"Latitude in column {names[0]!r} must lie in [-90, 90] degrees; row {row} "
+            f"(0-based) has {X[row, 0]!r}. Are the lat and lon columns swapped?"
+        )
+    X[:, 1] = wrap_longitude(X[:, 1])
+    return X
+
+
+def check_catalog(X, *, depth="optional", ensure_min_samples=1):
+    """Validate an earthquake catalog and return it as a float array.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, 2) or (n_samples, 3)
+        Epicentres as columns (lat, lon) in degrees, optionally followed by depth in
+        km (positive down). A DataFrame is read by column name (``lat``/``latitude``,
+        ``lon``/``longitude``, ``depth``), in any order and with other columns
+        ignored; an array is read by position.
+    depth : {"optional", "required", "ignore"}, default="optional"
+        Whether a depth column may be present, must be present, or is dropped.
+    ensure_min_samples : int, default=1
+        Smallest number of events accepted.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, 2) or (n_samples, 3)
+        float64 copy with longitudes wrapped to [-180, 180).
+
+    Raises
+    ------
+    ValueError
+        If the input is empty or too small, not 2-D, has the wrong number of columns,
+        misses a column, holds NaN or infinity, or has a latitude outside [-90, 90].
+        The message names the column and the first bad row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.utils import check_catalog
+    >>> check_catalog([[35.0, 190.0, 10.0], [-20.5, -75.0, 33.0]])
+    array([[  35. , -170. ,   10. ],
+           [ -20.5,  -75. ,   33. ]])
+    >>> check_catalog([[91.0, 0.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: Latitude in column 'lat' must lie in [-90, 90] degrees; row 0 ...
+    """
+    if depth not in ("optional", "required", "ignore"):
+        raise ValueError(
+            f"depth must be 'optional', 'required' or 'ignore', got {depth!r}."
+        )
+    if _is_dataframe(X):
+        X = select_catalog_columns(X, depth=depth)
+        names = [str(c) for c in X.columns]
+        values = X.to_numpy()
+    else:
+        names = None
+        values = X
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Catalog values must be numeric: {exc}") from exc
+    if values.ndim != 2:
+        raise ValueError(
+            "Expected a 2-D catalog with columns (lat, lon[, depth]), got an array of "
+            f"shape {values.shape}. Reshape a single event with X.reshape(1, -1)."
+        )
+    n_samples, n_columns = values.shape
+    allowed = {"optional": (2, 3), "required": (3,), "ignore": (2, 3)}[depth]
+    if n_columns not in allowed:
+        wanted = " or ".join(str(a) for a in allowed)
+        raise ValueError(
+            f"Expected {wanted} catalog columns (lat, lon[, depth]), got {n_columns}."
+        )
+    if depth == "ignore":
+        values = values[:, :2]
+    min_samples = int(ensure_min_samples)
+    if n_samples < max(min_samples, 1):
+        raise ValueError(
+            f"Catalog has {n_samples} event(s); at least {max(min_samples, 1)} "
+            "required."
+        )
+    if names is None:
+        names = ["lat", "lon", "depth"][: values.shape[1]]
+    return check_catalog_values(values, column_names=names)
+

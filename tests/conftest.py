@@ -1,0 +1,98 @@
+"""Shared fixtures: seeds, hypothesis profiles and the ../shared/data catalogs."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Numba compiles on first call, which breaks hypothesis' default deadline.
+settings.register_profile(
+    "dev",
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+)
+
+
+def _shared_data_dir():
+    env = os.environ.get("SKGEOCLUST_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+SHARED_DATA = _shared_data_dir()
+
+
+def shared_path(*parts):
+    """Path to a file under ../shared/data, or skip the test when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared dataset not available: {path}")
+    return path
+
+
+def _read_csv(*parts):
+    pd = pytest.importorskip("pandas")
+    return pd.read_csv(shared_path(*parts))
+
+
+@pytest.fixture
+def global_random_seed():
+    """A fixed seed; tests that need several draw them from a local Generator."""
+    return 42
+
+
+@pytest.fixture(scope="session")
+def landers_hypocentres():
+    """Landers 1992 aftershocks, local Cartesian km: ndarray (3360, 3)."""
+    return _read_csv("landers", "hypocentres.csv")[["x_km", "y_km", "z_km"]].to_numpy()
+
+
+@pytest.fixture(scope="session")
+def azerbaijan_catalog():
+    """Azerbaijan hypocentres 2010-2023: DataFrame lat, lon, depth_km."""
+    return _read_csv("azerbaijan", "catalog.csv")
+
+
+@pytest.fixture(scope="session")
+def global_significant_catalog():
+    """USGS significant earthquakes 1965-2016: DataFrame with time, lat, lon, ..."""
+    return _read_csv("global_significant", "catalog.csv.gz")
+
+
+@pytest.fixture(scope="session")
+def ridgecrest_catalog():
+    """Ridgecrest 2019 aftershocks (30 days, M>=1.5): DataFrame."""
+    return _read_csv("ridgecrest_2019", "catalog.csv.gz")
+
+
+@pytest.fixture(scope="session")
+def spanish_springs_catalog():
+    """Spanish Springs GrowClust relocations: DataFrame."""
+    return _read_csv("spanish_springs_growclust", "catalog.csv")
+
+
+@pytest.fixture(scope="session")
+def ncal_dd_catalog():
+    """Northern California double-difference catalog, 774,889 events: DataFrame."""
+    return _read_csv("ncal_dd", "catalog.csv.gz")
+
+
+@pytest.fixture(scope="session")
+def s362anim_velocity_model():
+    """S362ANI+M Vs on a 2-degree grid: dict of lat, lon, depth, vs."""
+    with np.load(shared_path("velocity_model", "s362anim_vs.npz")) as data:
+        return {key: data[key] for key in data.files}

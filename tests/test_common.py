@@ -1,0 +1,54 @@
+"""Every skgeoclust estimator against scikit-learn's estimator checks.
+
+A new estimator joins by adding an instance (with fast parameters) to ESTIMATORS,
+and its domain-specific exceptions, each with a reason, to EXPECTED_FAILED_CHECKS.
+"""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgeoclust.preprocessing import GeoToCartesian
+
+# The checks feed random data with any number of columns and values far outside
+# [-90, 90]; a catalog transformer must reject both (issue: bad catalogs raise).
+_CATALOG_DOMAIN = {
+    "check_n_features_in_after_fitting": "a catalog has 2 or 3 columns (lat, lon[, depth])",
+    "check_estimators_dtypes": "a catalog has 2 or 3 columns (lat, lon[, depth])",
+    "check_dtype_object": "a catalog has 2 or 3 columns (lat, lon[, depth])",
+    "check_fit2d_1sample": "a catalog has 2 or 3 columns; the column error comes first",
+    "check_fit_idempotent": "test data has latitudes above 90 degrees",
+    "check_fit_check_is_fitted": "test data has latitudes above 90 degrees",
+    "check_n_features_in": "test data has latitudes above 90 degrees",
+    "check_positive_only_tag_during_fit": "test data has latitudes above 90 degrees",
+}
+
+ESTIMATORS = [GeoToCartesian()]
+
+EXPECTED_FAILED_CHECKS = {"GeoToCartesian": _CATALOG_DOMAIN}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_every_public_estimator_is_checked():
+    import skgeoclust
+
+    public = {
+        name
+        for name in skgeoclust.__all__
+        if isinstance(getattr(skgeoclust, name), type)
+        and hasattr(getattr(skgeoclust, name), "fit")
+    }
+    assert public == {type(est).__name__ for est in ESTIMATORS}
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_expected_failures_have_reasons(estimator):
+    for check, reason in _expected_failed_checks(estimator).items():
+        assert check.startswith("check_") and len(reason) > 10
