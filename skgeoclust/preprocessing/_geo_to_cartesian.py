@@ -73,7 +73,7 @@ class GeoToCartesian(TransformerMixin, BaseEstimator):
     >>> to_km = GeoToCartesian(reference=(34.0, -116.5)).fit(X)
     >>> to_km.transform(X).round(2) + 0.0
     array([[ 0.  ,  0.  ,  5.  ],
-           [ 9.22, 11.12,  8.  ]])
+           [ 9.21, 11.12,  8.  ]])
     >>> np.allclose(to_km.inverse_transform(to_km.transform(X)), X)
     True
     """
