@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skgeoclust._show_versions import show_versions
+# -- estimators and scorers: one import line each, below this line --
 from skgeoclust.datasets import (
     make_fault_network,
     make_seismicity_catalog,
@@ -14,6 +15,7 @@ from skgeoclust.utils import check_catalog
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    # -- one name per line, below this line --
     "EARTH_RADIUS_KM",
     "GeoToCartesian",
     "__version__",

@@ -22,9 +22,15 @@ _CATALOG_DOMAIN = {
     "check_positive_only_tag_during_fit": "test data has latitudes above 90 degrees",
 }
 
-ESTIMATORS = [GeoToCartesian()]
+ESTIMATORS = [
+    GeoToCartesian(),
+    # -- new estimators go below this line, one per line --
+]
 
-EXPECTED_FAILED_CHECKS = {"GeoToCartesian": _CATALOG_DOMAIN}
+EXPECTED_FAILED_CHECKS = {
+    "GeoToCartesian": _CATALOG_DOMAIN,
+    # -- new entries go below this line --
+}
 
 
 def _expected_failed_checks(estimator):

@@ -1,4 +1,8 @@
 """Clustering estimators for seismic catalogs and velocity models."""
 # SPDX-License-Identifier: BSD-3-Clause
 
-__all__: list[str] = []
+# -- one import line per estimator module, below this line --
+
+__all__ = [
+    # -- one name per line, below this line --
+]
