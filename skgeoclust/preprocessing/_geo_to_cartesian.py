@@ -51,7 +51,7 @@ class GeoToCartesian(TransformerMixin, BaseEstimator):
         (lat, lon) of the origin in degrees.
     n_features_in_ : int
         2 for (lat, lon) input, 3 for (lat, lon, depth).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the catalog columns seen in :meth:`fit`, for DataFrame input.
 
     See Also
