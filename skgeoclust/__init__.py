@@ -3,6 +3,7 @@
 
 from skgeoclust._show_versions import show_versions
 # -- estimators and scorers: one import line each, below this line --
+from skgeoclust.cluster import StreamingMiniBatchKMeans
 from skgeoclust.datasets import (
     make_fault_network,
     make_seismicity_catalog,
@@ -16,6 +17,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     # -- one name per line, below this line --
+    "StreamingMiniBatchKMeans",
     "EARTH_RADIUS_KM",
     "GeoToCartesian",
     "__version__",

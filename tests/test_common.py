@@ -7,6 +7,7 @@ and its domain-specific exceptions, each with a reason, to EXPECTED_FAILED_CHECK
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skgeoclust.cluster import StreamingMiniBatchKMeans
 from skgeoclust.preprocessing import GeoToCartesian
 
 # The checks feed random data with any number of columns and values far outside
@@ -25,6 +26,7 @@ _CATALOG_DOMAIN = {
 ESTIMATORS = [
     GeoToCartesian(),
     # -- new estimators go below this line, one per line --
+    StreamingMiniBatchKMeans(n_clusters=3, batch_size=16, n_init=1, refine_max_iter=3),
 ]
 
 EXPECTED_FAILED_CHECKS = {

@@ -1,0 +1,196 @@
+"""k-means kernels: nearest-centre assignment, mini-batch and Lloyd centre updates."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from numba import njit, prange
+
+from skgeoclust.utils._config import NUMBA_CACHE
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def first_nonfinite_row(X):
+    """Index of the first row of ``X`` holding a NaN or an infinity, or -1.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    """
+    for i in range(X.shape[0]):
+        for f in range(X.shape[1]):
+            if not np.isfinite(X[i, f]):
+                return i
+    return -1
+
+
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def _nearest_center(X, i, centers):
+    """(index, squared distance) of the centre nearest to row ``i``; ties to the lowest."""
+    best = np.inf
+    best_j = 0
+    for j in range(centers.shape[0]):
+        s = 0.0
+        for f in range(X.shape[1]):
+            t = np.float64(X[i, f]) - np.float64(centers[j, f])
+            s += t * t
+        if s < best:
+            best = s
+            best_j = j
+    return best_j, best
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def assign_labels(X, centers, labels, min_sq_dist):
+    """Label each row with its nearest centre (squared Euclidean); return the inertia.
+
+    .. math::
+
+        \\ell_i = \\arg\\min_j \\lVert x_i - c_j \\rVert^2, \\qquad
+        I = \\sum_i \\lVert x_i - c_{\\ell_i} \\rVert^2
+
+    Distances are accumulated in float64 whatever the input dtype. Serial: for the
+    small batches of the mini-batch loop, where threads cost more than they save.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    labels : ndarray of shape (n_samples,), int32
+        Output buffer.
+    min_sq_dist : ndarray of shape (n_samples,), float64
+        Output buffer: squared distance of each row to its centre.
+    """
+    inertia = 0.0
+    for i in range(X.shape[0]):
+        j, d2 = _nearest_center(X, i, centers)
+        labels[i] = j
+        min_sq_dist[i] = d2
+        inertia += d2
+    return inertia
+
+
+@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
+def assign_labels_parallel(X, centers, labels, min_sq_dist):
+    """Same as :func:`assign_labels`, with a ``prange`` over rows for large blocks."""
+    n = X.shape[0]
+    for i in prange(n):
+        j, d2 = _nearest_center(X, i, centers)
+        labels[i] = j
+        min_sq_dist[i] = d2
+    inertia = 0.0
+    for i in range(n):
+        inertia += min_sq_dist[i]
+    return inertia
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def accumulate_cluster_sums(X, labels, sums, counts):
+    """Add each row of ``X`` to the running sum and count of its cluster (in place).
+
+    One pass of this over every batch, followed by ``sums / counts``, is one exact
+    Lloyd iteration however the data are split into batches.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    labels : ndarray of shape (n_samples,), int32
+    sums : ndarray of shape (n_clusters, n_features), float64
+        Updated in place.
+    counts : ndarray of shape (n_clusters,), float64
+        Updated in place.
+    """
+    for i in range(X.shape[0]):
+        j = labels[i]
+        counts[j] += 1.0
+        for f in range(X.shape[1]):
+            sums[j, f] += X[i, f]
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def minibatch_step(
+    X,
+    centers,
+    centers_new,
+    weight_sums,
+    labels,
+    min_sq_dist,
+    batch_sums,
+    batch_counts,
+    reassignment_ratio,
+    to_reassign,
+):
+    """One mini-batch k-means step (Sculley 2010) with per-centre learning rates.
+
+    Rows are assigned to the current ``centers``; then every centre ``j`` that got
+    ``m_j`` rows with sum ``s_j`` moves to the running mean
+
+    .. math::
+
+        c_j' = \\frac{v_j c_j + s_j}{v_j + m_j}, \\qquad v_j \\leftarrow v_j + m_j
+
+    which is Sculley's per-sample update with learning rate :math:`1 / v_j`, applied
+    to the whole batch as in scikit-learn's ``MiniBatchKMeans``. Centres with no rows
+    are copied unchanged. Finally ``to_reassign[j]`` flags centres whose count is
+    below ``reassignment_ratio`` times the largest count (the caller decides whether
+    to act on it, and draws the replacement rows).
+
+    The batch is checked for NaN and infinity before anything is written, so a bad
+    batch leaves every buffer untouched.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+        Centres before the step (read only).
+    centers_new : ndarray of shape (n_clusters, n_features)
+        Output buffer: centres after the step.
+    weight_sums : ndarray of shape (n_clusters,), float64
+        Rows seen so far per centre, updated in place.
+    labels : ndarray of shape (n_samples,), int32
+        Output buffer: labels against ``centers``.
+    min_sq_dist : ndarray of shape (n_samples,), float64
+        Output buffer.
+    batch_sums : ndarray of shape (n_clusters, n_features), float64
+        Scratch buffer.
+    batch_counts : ndarray of shape (n_clusters,), float64
+        Scratch buffer.
+    reassignment_ratio : float
+    to_reassign : ndarray of shape (n_clusters,), bool
+        Output buffer.
+
+    Returns
+    -------
+    inertia : float
+        Sum of squared distances of the batch to ``centers`` (NaN on a bad batch).
+    bad_row : int
+        First row with a NaN or infinity, or -1.
+    n_to_reassign : int
+        Number of flagged centres.
+    """
+    bad = first_nonfinite_row(X)
+    if bad >= 0:
+        return np.nan, bad, 0
+    inertia = assign_labels(X, centers, labels, min_sq_dist)
+    batch_sums[:, :] = 0.0
+    batch_counts[:] = 0.0
+    accumulate_cluster_sums(X, labels, batch_sums, batch_counts)
+    n_clusters, n_features = centers.shape
+    for j in range(n_clusters):
+        if batch_counts[j] > 0.0:
+            total = weight_sums[j] + batch_counts[j]
+            for f in range(n_features):
+                centers_new[j, f] = (
+                    np.float64(centers[j, f]) * weight_sums[j] + batch_sums[j, f]
+                ) / total
+            weight_sums[j] = total
+        else:
+            for f in range(n_features):
+                centers_new[j, f] = centers[j, f]
+    w_max = 0.0
+    for j in range(n_clusters):
+        w_max = max(w_max, weight_sums[j])
+    n_to_reassign = 0
+    for j in range(n_clusters):
+        to_reassign[j] = weight_sums[j] < reassignment_ratio * w_max
+        if to_reassign[j]:
+            n_to_reassign += 1
+    return inertia, -1, n_to_reassign
