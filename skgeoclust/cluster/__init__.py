@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 # -- one import line per estimator module, below this line --
+from skgeoclust.cluster._profile_som import ProfileSOM
 from skgeoclust.cluster._streaming_kmeans import StreamingMiniBatchKMeans
 
 __all__ = [
     # -- one name per line, below this line --
+    "ProfileSOM",
     "StreamingMiniBatchKMeans",
 ]

@@ -2,5 +2,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skgeoclust.preprocessing._geo_to_cartesian import GeoToCartesian
+from skgeoclust.preprocessing._profiles import extract_profiles
 
-__all__ = ["GeoToCartesian"]
+__all__ = ["GeoToCartesian", "extract_profiles"]
