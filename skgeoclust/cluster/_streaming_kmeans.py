@@ -449,7 +449,9 @@ default="k-means++"
                     f"and dtype {X.dtype}."
                 )
             return ArraySource(X), True
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], ensure_all_finite=False
+        )
         return ArraySource(X), True
 
     def _check_init_array(self, n_features, dtype):
@@ -520,6 +522,13 @@ default="k-means++"
             pick = np.sort(rng.choice(n_train, size=size, replace=False))
         parts, n_got, train_row = [], 0, 0
         for b0, row0, block in _iter_blocks(source, bs, dtype):
+            bad = first_nonfinite_row(block)
+            if bad >= 0:
+                raise ValueError(
+                    f"{source!r}, {_where(b0, row0, bs, bad)} contains NaN or "
+                    "infinity; clean or drop it before clustering (every row must "
+                    "get a label)."
+                )
             flags = _batch_flags(is_test, b0, block.shape[0], bs)
             train = block if flags is None else block[~flags]
             if pick is None:
@@ -528,13 +537,6 @@ default="k-means++"
                 lo, hi = np.searchsorted(pick, [train_row, train_row + train.shape[0]])
                 part = train[pick[lo:hi] - train_row]
             train_row += train.shape[0]
-            bad = first_nonfinite_row(part)
-            if bad >= 0:
-                raise ValueError(
-                    f"warm-start pool from {source!r}: a row near source row "
-                    f"{row0} contains NaN or infinity; clean or drop it before "
-                    "clustering (every row must get a label)."
-                )
             parts.append(np.array(part))
             n_got += part.shape[0]
             if n_got >= size:
@@ -704,7 +706,9 @@ default="k-means++"
             Updated estimator.
         """
         first = not hasattr(self, "cluster_centers_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=first, ensure_all_finite=False
+        )
         X = np.ascontiguousarray(X)
         if first:
             if X.shape[0] < self.n_clusters:
@@ -770,9 +774,16 @@ default="k-means++"
             )
         if isinstance(X, BatchSource):
             raise TypeError("predict takes arrays; use predict_stream or label_to for a source.")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        X = np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
+        X = self._validate_predict_X(X, "predict")
         return _assign(X, self.cluster_centers_)[0]
+
+    def _validate_predict_X(self, X, method):
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=False
+        )
+        X = np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
+        _check_finite(X, f"{method}: X")
+        return X
 
     def _check_dask(self, X):
         self._check_stream_source(DaskArraySource(X))
@@ -799,8 +810,7 @@ default="k-means++"
                 dtype=centers.dtype,
                 chunks=(X.chunks[0], (centers.shape[0],)),
             )
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return _distances(np.asarray(X, dtype=centers.dtype), centers)
+        return _distances(self._validate_predict_X(X, "transform"), centers)
 
     def score(self, X, y=None):
         """Opposite of the inertia of ``X`` (higher is better).
@@ -816,9 +826,7 @@ default="k-means++"
         score : float
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        X = np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
-        _check_finite(X, "score")
+        X = self._validate_predict_X(X, "score")
         return -_assign(X, self.cluster_centers_)[2]
 
     def predict_stream(self, X, batch_size=None):
