@@ -1,0 +1,139 @@
+"""Silhouette, Calinski-Harabasz and Davies-Bouldin of many partitions, with noise rules."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+from skgeoclust._kernels.silhouette import EUCLIDEAN, MANHATTAN, silhouette_samples_batch
+
+#: Distance metrics of the silhouette kernel.
+SILHOUETTE_METRICS = {
+    "euclidean": EUCLIDEAN,
+    "l2": EUCLIDEAN,
+    "manhattan": MANHATTAN,
+    "l1": MANHATTAN,
+    "cityblock": MANHATTAN,
+}
+
+#: How noise samples (label -1) enter the scores.
+NOISE_OPTIONS = {"cluster", "exclude", "zero"}
+
+
+def encode_labels(labels, noise):
+    """Labels ``0 .. n_groups - 1`` for scoring, ``-1`` for samples left out.
+
+    ``noise="cluster"`` makes the noise samples one more group (what
+    ``sklearn.metrics.silhouette_score(X, labels)`` does with raw DBSCAN labels);
+    ``"exclude"`` and ``"zero"`` leave them out of every cluster.
+    """
+    labels = np.asarray(labels)
+    is_noise = labels == -1
+    if noise == "cluster":
+        _, codes = np.unique(labels, return_inverse=True)
+        return codes.astype(np.int64)
+    codes = np.full(labels.shape, -1, dtype=np.int64)
+    if (~is_noise).any():
+        _, codes[~is_noise] = np.unique(labels[~is_noise], return_inverse=True)
+    return codes
+
+
+def _n_groups_ok(codes):
+    used = codes >= 0
+    n_groups = np.unique(codes[used]).size
+    return 2 <= n_groups <= used.sum() - 1
+
+
+def silhouette_batch(X, label_rows, *, noise="cluster", metric="euclidean", n_jobs=None):
+    """Per-sample and mean silhouettes of several partitions of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+    label_rows : ndarray of shape (n_partitions, n_samples), int
+        Raw labels; ``-1`` is noise.
+    noise : {"cluster", "exclude", "zero"}
+        ``"cluster"``: noise is one more cluster (the paper's convention);
+        ``"exclude"``: noise samples are dropped; ``"zero"``: noise samples are
+        dropped from every cluster but count with silhouette 0 in the mean.
+    metric : {"euclidean", "manhattan"}
+    n_jobs : int, default=None
+        Threads over blocks of samples (joblib).
+
+    Returns
+    -------
+    samples : ndarray of shape (n_partitions, n_samples)
+        Silhouette of every sample; NaN for a sample left out.
+    scores : ndarray of shape (n_partitions,)
+        Mean silhouette; NaN when the partition has fewer than 2 or more than
+        ``n_used - 1`` groups (scikit-learn raises there).
+    """
+    label_rows = np.asarray(label_rows)
+    n_part, n_samples = label_rows.shape
+    codes = np.array([encode_labels(row, noise) for row in label_rows]).reshape(
+        n_part, n_samples
+    )
+    # Identical partitions (up to renaming) are scored once.
+    canon = [np.unique(c, return_index=True) for c in codes]
+    keys = {}
+    first = np.empty(n_part, dtype=np.int64)
+    for p in range(n_part):
+        order = np.full(codes[p].max() + 2, -1, dtype=np.int64)
+        vals, idx = canon[p]
+        order[vals + 1] = np.argsort(np.argsort(idx))
+        key = order[codes[p] + 1].tobytes()
+        first[p] = keys.setdefault(key, p)
+    unique = np.unique(first)
+    valid = np.array([_n_groups_ok(codes[p]) for p in unique], dtype=bool)
+    todo = unique[valid]
+    samples = np.full((n_part, n_samples), np.nan)
+    if todo.size:
+        sub = codes[todo]
+        max_labels = int(sub.max()) + 1
+        counts = np.zeros((todo.size, max_labels), dtype=np.int64)
+        for q, row in enumerate(sub):
+            counts[q] = np.bincount(row[row >= 0], minlength=max_labels)
+        discard = todo.size * max_labels
+        slots = np.where(
+            sub >= 0, sub + max_labels * np.arange(todo.size)[:, None], discard
+        )
+        if discard >= np.iinfo(np.int32).max:
+            raise ValueError("too many partitions x clusters for one silhouette pass.")
+        slots = np.ascontiguousarray(slots.T, dtype=np.int32)
+        out = np.empty((todo.size, n_samples))
+        n_blocks = max(1, min(effective_n_jobs(n_jobs), n_samples))
+        bounds = np.linspace(0, n_samples, n_blocks + 1).astype(np.int64)
+        Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(silhouette_samples_batch)(
+                X, slots, counts, SILHOUETTE_METRICS[metric], int(a), int(b), out
+            )
+            for a, b in zip(bounds[:-1], bounds[1:])
+            if b > a
+        )
+        samples[todo] = out
+    samples = samples[first]
+    scores = np.full(n_part, np.nan)
+    ok = np.isin(first, todo)
+    if noise == "zero":
+        filled = np.where(np.isnan(samples), 0.0, samples)
+        scores[ok] = filled[ok].mean(axis=1)
+        samples = np.where((label_rows == -1) & ok[:, None], 0.0, samples)
+    else:
+        scores[ok] = np.nanmean(samples[ok], axis=1)
+    return samples, scores
+
+
+def ch_db_scores(X, labels, noise):
+    """Calinski-Harabasz and Davies-Bouldin of one partition (NaN when undefined).
+
+    ``noise="zero"`` is treated as ``"exclude"``: both indices are defined on
+    cluster members only.
+    """
+    codes = encode_labels(labels, "cluster" if noise == "cluster" else "exclude")
+    if not _n_groups_ok(codes):
+        return np.nan, np.nan
+    used = codes >= 0
+    return (
+        float(calinski_harabasz_score(X[used], codes[used])),
+        float(davies_bouldin_score(X[used], codes[used])),
+    )

@@ -1,0 +1,406 @@
+"""ClusterSweep: a clusterer over a parameter grid, scored and compared partition by partition."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.cluster import DBSCAN
+from sklearn.metrics import adjusted_rand_score
+from sklearn.model_selection import ParameterGrid
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skgeoclust._kernels.dbscan import (
+    dbscan_labels_over_eps,
+    knn_reduced_distances,
+    mutual_reachability_mst,
+)
+from skgeoclust.metrics._partition_scores import (
+    NOISE_OPTIONS,
+    SILHOUETTE_METRICS,
+    ch_db_scores,
+    silhouette_batch,
+)
+
+# DBSCAN metrics the shared-MST path reproduces, with their kernel code.
+_DBSCAN_METRICS = {"euclidean": 0, "l2": 0, "manhattan": 1, "l1": 1, "cityblock": 1}
+
+
+def _fit_labels(estimator, X):
+    """Fit one clusterer and return its training labels."""
+    if hasattr(estimator, "fit_predict"):
+        return np.asarray(estimator.fit_predict(X))
+    estimator.fit(X)
+    if hasattr(estimator, "labels_"):
+        return np.asarray(estimator.labels_)
+    return np.asarray(estimator.predict(X))
+
+
+def _dbscan_metric(params):
+    """Kernel metric code for DBSCAN parameters, or None when the fast path can't apply."""
+    if params["metric_params"] is not None or params["metric"] == "precomputed":
+        return None
+    metric = params["metric"]
+    if metric == "minkowski":
+        p = 2 if params["p"] is None else params["p"]
+        return {2: 0, 1: 1}.get(p)
+    return _DBSCAN_METRICS.get(metric) if isinstance(metric, str) else None
+
+
+def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
+    """Labels of DBSCAN at one min_samples and several eps, sharing one MST."""
+    n = X.shape[0]
+    eps_rd = np.array([e * e if metric == 0 else e for e in eps_values], dtype=np.float64)
+    order = np.argsort(eps_rd, kind="stable")
+    if min_samples > knn_rd.shape[1]:
+        core_rd = np.full(n, np.inf)
+    else:
+        core_rd = np.ascontiguousarray(knn_rd[:, min_samples - 1])
+    # Only points that are core at the largest radius can carry an MST edge used.
+    cand = np.flatnonzero(core_rd <= eps_rd.max())
+    u = np.empty(0, dtype=np.int64)
+    v = np.empty(0, dtype=np.int64)
+    w = np.empty(0)
+    if cand.size > 1:
+        m = cand.size - 1
+        u, v, w = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m)
+        mutual_reachability_mst(np.ascontiguousarray(X[cand]), core_rd[cand], metric, u, v, w)
+        srt = np.argsort(w, kind="stable")
+        u, v, w = cand[u[srt]], cand[v[srt]], w[srt]
+    out = np.empty((eps_rd.size, n), dtype=np.int64)
+    dbscan_labels_over_eps(core_rd, u, v, w, knn_idx, knn_rd, eps_rd[order], out)
+    labels = np.empty_like(out)
+    labels[order] = out
+    return labels
+
+
+def adjusted_rand_matrix(labelings, names=None):
+    """Adjusted Rand Index between every pair of partitions.
+
+    Read more in the :ref:`User Guide <seismicity_metrics>`.
+
+    Parameters
+    ----------
+    labelings : sequence of array-like of shape (n_samples,)
+        Partitions of the same samples; noise (``-1``) counts as one more label, as
+        when ``sklearn.metrics.adjusted_rand_score`` is given raw DBSCAN labels.
+    names : sequence of str, default=None
+        Row and column names; ``0 .. n - 1`` when None.
+
+    Returns
+    -------
+    ari : pandas.DataFrame of shape (n_partitions, n_partitions)
+        Symmetric, with unit diagonal.
+
+    Examples
+    --------
+    >>> from skgeoclust.metrics import adjusted_rand_matrix
+    >>> adjusted_rand_matrix([[0, 0, 1, 1], [1, 1, 0, 0], [0, 1, 0, 1]],
+    ...                      names=["a", "b", "c"]).round(2)
+         a    b    c
+    a  1.0  1.0 -0.5
+    b  1.0  1.0 -0.5
+    c -0.5 -0.5  1.0
+    """
+    rows = [np.asarray(lab) for lab in labelings]
+    if len({r.shape for r in rows}) > 1:
+        raise ValueError("labelings must all have the same number of samples.")
+    n = len(rows)
+    if names is None:
+        names = list(range(n))
+    if len(names) != n:
+        raise ValueError(f"names has {len(names)} entries for {n} labelings.")
+    ari = np.eye(n)
+    for a in range(n):
+        for b in range(a + 1, n):
+            ari[a, b] = ari[b, a] = adjusted_rand_score(rows[a], rows[b])
+    return pd.DataFrame(ari, index=list(names), columns=list(names))
+
+
+class ClusterSweep(BaseEstimator):
+    """Run a clusterer over a parameter grid and score every partition.
+
+    Each grid point's partition is recorded with its parameters, number of
+    clusters, noise fraction, silhouette (overall and per cluster),
+    Calinski-Harabasz and Davies-Bouldin indices; the best partitions per cluster
+    count can then be compared with the Adjusted Rand Index. This is the
+    procedure of Skurativskyi et al. for DBSCAN and HDBSCAN on a hypocentre
+    catalog, as one object.
+
+    Two things make it fast where the naive loop is slow, with identical results:
+
+    - for :class:`sklearn.cluster.DBSCAN` with a Euclidean or Manhattan metric and
+      a grid over ``eps`` and ``min_samples``, one k-nearest-neighbour structure
+      serves the whole grid and one minimum spanning tree of the
+      mutual-reachability graph serves every ``eps`` at a given ``min_samples``;
+    - all silhouettes are computed in one pass over the pairwise distances,
+      each distance row feeding every partition at once (identical partitions
+      are scored once).
+
+    Any other clusterer (HDBSCAN, KMeans, skgeoclust estimators) is fitted once
+    per grid point, in parallel with joblib.
+
+    Read more in the :ref:`User Guide <seismicity_metrics>`.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Clusterer with ``fit_predict`` or ``fit`` and ``labels_``; noise is ``-1``.
+    param_grid : dict or list of dicts
+        Grid as for :class:`~sklearn.model_selection.ParameterGrid`.
+    metric : {"euclidean", "manhattan"}, default="euclidean"
+        Distance of the silhouette (the clusterer's own metric is a parameter of
+        the clusterer).
+    noise : {"cluster", "exclude", "zero"}, default="cluster"
+        How noise samples (label ``-1``) enter the silhouette, Calinski-Harabasz
+        and Davies-Bouldin scores. ``"cluster"`` treats the noise as one more
+        cluster: this is what ``sklearn.metrics.silhouette_score(X,
+        dbscan.labels_)`` does and what the paper's code does. ``"exclude"``
+        scores the clustered samples only; ``"zero"`` also leaves noise out of
+        every cluster but averages it in with silhouette 0 (penalising noise).
+        Per-cluster silhouettes never include noise samples.
+    method : {"auto", "naive"}, default="auto"
+        ``"naive"`` fits a clone per grid point even for DBSCAN (the reference
+        the fast path is tested against).
+    n_jobs : int, default=None
+        Parallel jobs (joblib): processes for fitting clones, threads for the
+        DBSCAN and silhouette kernels. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context.
+
+    Attributes
+    ----------
+    results_ : pandas.DataFrame
+        One row per grid point, in grid order: the grid's parameters, then
+        ``n_clusters`` (excluding noise), ``noise_fraction``, ``silhouette``,
+        ``calinski_harabasz``, ``davies_bouldin`` (NaN where undefined: fewer
+        than two groups).
+    cluster_results_ : pandas.DataFrame
+        One row per cluster of every partition: ``partition``, ``cluster``,
+        ``size`` and ``silhouette`` (mean over the cluster's samples, the paper's
+        :math:`SI(C_i)`).
+    labels_ : ndarray of shape (n_partitions, n_samples)
+        Labels of every partition.
+    silhouette_samples_ : ndarray of shape (n_partitions, n_samples)
+        Silhouette of every sample in every partition (NaN when left out).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    adjusted_rand_matrix : ARI between any list of partitions.
+    silhouette_scorer : The same silhouette as a GridSearchCV scorer.
+
+    Notes
+    -----
+    The DBSCAN path relies on DBSCAN's labels depending only on the order of the
+    core samples: clusters are the connected components of core samples within
+    ``eps`` (equivalently, of the mutual-reachability MST with weights up to
+    ``eps``), numbered by their smallest core index, and a border sample joins
+    the lowest-numbered cluster among its core neighbours. The MST is built by
+    Prim's algorithm on the fly, :math:`O(n^2)` time per ``min_samples`` and
+    :math:`O(n k)` memory, :math:`k = \\max` ``min_samples``. The silhouette pass
+    is :math:`O(n^2 P)` additions for :math:`P` distinct partitions and never
+    stores an :math:`n \\times n` matrix.
+
+    References
+    ----------
+    Skurativskyi S., Mykulyak S., Semenova Y., Skurativska K., Cluster analysis of
+    earthquake hypocenters in Azerbaijan and surrounding territories.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.cluster import DBSCAN
+    >>> from skgeoclust.metrics import ClusterSweep
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [50, 50]])
+    >>> sweep = ClusterSweep(DBSCAN(), {"eps": [1.5, 20], "min_samples": [2]}).fit(X)
+    >>> sweep.results_[["eps", "n_clusters", "noise_fraction"]]
+        eps  n_clusters  noise_fraction
+    0   1.5           2        0.142857
+    1  20.0           1        0.142857
+    >>> sweep.labels_[0].tolist()
+    [0, 0, 0, 1, 1, 1, -1]
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"])],
+        "param_grid": [dict, list],
+        "metric": [StrOptions(set(SILHOUETTE_METRICS))],
+        "noise": [StrOptions(NOISE_OPTIONS)],
+        "method": [StrOptions({"auto", "naive"})],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_grid,
+        *,
+        metric="euclidean",
+        noise="cluster",
+        method="auto",
+        n_jobs=None,
+    ):
+        self.estimator = estimator
+        self.param_grid = param_grid
+        self.metric = metric
+        self.noise = noise
+        self.method = method
+        self.n_jobs = n_jobs
+
+    def _fast_dbscan_plan(self, grid):
+        if self.method != "auto" or type(self.estimator) is not DBSCAN:
+            return None
+        if not all(set(p) <= {"eps", "min_samples"} for p in grid):
+            return None
+        base = self.estimator.get_params()
+        metric = _dbscan_metric(base)
+        if metric is None:
+            return None
+        return metric
+
+    def _dbscan_labels(self, X, grid, metric):
+        base = self.estimator.get_params()
+        points = [(float(p.get("eps", base["eps"])), int(p.get("min_samples", base["min_samples"]))) for p in grid]
+        k = min(max(m for _, m in points), X.shape[0])
+        name = "euclidean" if metric == 0 else "manhattan"
+        knn_idx = NearestNeighbors(n_neighbors=k, metric=name).fit(X)
+        knn_idx = knn_idx.kneighbors(X, return_distance=False).astype(np.int64)
+        knn_rd = np.empty(knn_idx.shape)
+        knn_reduced_distances(X, knn_idx, metric, knn_rd)
+        groups = {}
+        for q, (eps, m) in enumerate(points):
+            groups.setdefault(m, []).append((q, eps))
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_dbscan_group)(X, knn_idx, knn_rd, m, [e for _, e in items], metric)
+            for m, items in groups.items()
+        )
+        labels = np.empty((len(grid), X.shape[0]), dtype=np.int64)
+        for (m, items), block in zip(groups.items(), results):
+            for (q, _), row in zip(items, block):
+                labels[q] = row
+        return labels
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Cluster ``X`` at every grid point and score the partitions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Feature matrix (for a catalog: scaled lon, lat, depth).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ClusterSweep
+            Fitted sweep.
+        """
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        X = np.ascontiguousarray(X)
+        grid = list(ParameterGrid(self.param_grid))
+        if not grid:
+            raise ValueError("param_grid is empty: there is nothing to sweep.")
+        metric = self._fast_dbscan_plan(grid)
+        if metric is not None:
+            labels = self._dbscan_labels(X, grid, metric)
+        else:
+            fitted = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_labels)(clone(self.estimator).set_params(**p), X)
+                for p in grid
+            )
+            labels = np.array(fitted).reshape(len(grid), X.shape[0])
+        samples, silhouettes = silhouette_batch(
+            X, labels, noise=self.noise, metric=self.metric, n_jobs=self.n_jobs
+        )
+        rows, cluster_rows = [], []
+        for q, params in enumerate(grid):
+            lab = labels[q]
+            clusters = np.unique(lab[lab != -1])
+            ch, db = ch_db_scores(X, lab, self.noise)
+            rows.append(
+                {
+                    **params,
+                    "n_clusters": clusters.size,
+                    "noise_fraction": float(np.mean(lab == -1)),
+                    "silhouette": silhouettes[q],
+                    "calinski_harabasz": ch,
+                    "davies_bouldin": db,
+                }
+            )
+            for c in clusters:
+                member = lab == c
+                s = samples[q, member]
+                cluster_rows.append(
+                    {
+                        "partition": q,
+                        "cluster": int(c),
+                        "size": int(member.sum()),
+                        "silhouette": float(np.mean(s)) if np.isfinite(s).all() else np.nan,
+                    }
+                )
+        self.labels_ = labels
+        self.silhouette_samples_ = samples
+        self.results_ = pd.DataFrame(rows)
+        self.cluster_results_ = pd.DataFrame(
+            cluster_rows, columns=["partition", "cluster", "size", "silhouette"]
+        )
+        return self
+
+    def best_partitions(self, *, n_clusters=None, top=1, min_silhouette=None):
+        """Partitions with the highest silhouette for each number of clusters.
+
+        Parameters
+        ----------
+        n_clusters : int or sequence of int, default=None
+            Keep only these cluster counts; all when None.
+        top : int, default=1
+            How many partitions to keep per cluster count.
+        min_silhouette : float, default=None
+            Drop partitions whose silhouette is lower.
+
+        Returns
+        -------
+        table : pandas.DataFrame
+            Rows of :attr:`results_` (index = partition number), sorted by
+            ``n_clusters`` then decreasing silhouette.
+        """
+        check_is_fitted(self)
+        res = self.results_.dropna(subset=["silhouette"])
+        if n_clusters is not None:
+            res = res[res["n_clusters"].isin(np.atleast_1d(n_clusters))]
+        if min_silhouette is not None:
+            res = res[res["silhouette"] >= min_silhouette]
+        res = res.sort_values(["n_clusters", "silhouette"], ascending=[True, False], kind="stable")
+        return res.groupby("n_clusters", sort=True).head(top)
+
+    def ari_matrix(self, partitions=None, names=None):
+        """Adjusted Rand Index between partitions of this sweep.
+
+        Parameters
+        ----------
+        partitions : sequence of int, default=None
+            Partition numbers (rows of :attr:`results_`); all when None.
+        names : sequence of str, default=None
+            Labels of the rows and columns; the partition numbers when None.
+
+        Returns
+        -------
+        ari : pandas.DataFrame
+            Symmetric matrix with unit diagonal.
+        """
+        check_is_fitted(self)
+        if partitions is None:
+            partitions = range(self.labels_.shape[0])
+        partitions = [int(p) for p in partitions]
+        return adjusted_rand_matrix(
+            [self.labels_[p] for p in partitions],
+            names=partitions if names is None else names,
+        )
