@@ -3,6 +3,9 @@
 
 from skgeoclust._show_versions import show_versions
 # -- estimators and scorers: one import line each, below this line --
+from skgeoclust.cluster import ProfileKMeans
+from skgeoclust.cluster import ProfileSOM
+from skgeoclust.preprocessing import extract_profiles
 from skgeoclust.cluster import StreamingMiniBatchKMeans
 from skgeoclust.datasets import (
     make_fault_network,
@@ -17,6 +20,9 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     # -- one name per line, below this line --
+    "ProfileKMeans",
+    "ProfileSOM",
+    "extract_profiles",
     "StreamingMiniBatchKMeans",
     "EARTH_RADIUS_KM",
     "GeoToCartesian",

@@ -7,7 +7,7 @@ and its domain-specific exceptions, each with a reason, to EXPECTED_FAILED_CHECK
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgeoclust.cluster import StreamingMiniBatchKMeans
+from skgeoclust.cluster import ProfileKMeans, ProfileSOM, StreamingMiniBatchKMeans
 from skgeoclust.preprocessing import GeoToCartesian
 
 # The checks feed random data with any number of columns and values far outside
@@ -26,6 +26,8 @@ _CATALOG_DOMAIN = {
 ESTIMATORS = [
     GeoToCartesian(),
     # -- new estimators go below this line, one per line --
+    ProfileKMeans(n_clusters=3, random_state=0),
+    ProfileSOM(n_iterations=300, random_state=0),
     StreamingMiniBatchKMeans(n_clusters=3, batch_size=16, n_init=1, refine_max_iter=3),
 ]
 

@@ -1,0 +1,6 @@
+"""SeisGo-compatible entry points (``from skgeoclust.compat.seisgo import clustering``)."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+from skgeoclust.compat.seisgo import clustering
+
+__all__ = ["clustering"]
