@@ -64,7 +64,7 @@ def _check_axis(values, name, n_expected):
         )
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise ValueError(f"{name}[{bad[0]}] is {values[bad[0]]!r}; must be finite.")
+        raise ValueError(f"{name}[{bad[0]}] is {float(values[bad[0]])}; must be finite.")
     return values
 
 
@@ -252,7 +252,7 @@ def extract_profiles(
     bad_lat = np.flatnonzero(np.abs(lat) > 90.0)
     if bad_lat.size:
         raise ValueError(
-            f"lat[{bad_lat[0]}] = {lat[bad_lat[0]]!r} is outside [-90, 90] degrees."
+            f"lat[{bad_lat[0]}] = {float(lat[bad_lat[0]])} is outside [-90, 90] degrees."
         )
     if n_depth > 1:
         step = np.diff(depth)
