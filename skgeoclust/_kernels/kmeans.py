@@ -22,20 +22,42 @@ def first_nonfinite_row(X):
     return -1
 
 
-@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
-def _nearest_center(X, i, centers):
-    """(index, squared distance) of the centre nearest to row ``i``; ties to the lowest."""
-    best = np.inf
-    best_j = 0
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _assign_rows(X, start, stop, centers_t, labels, min_sq_dist, dist):
+    """Assign rows ``start:stop``; ``centers_t`` is (n_features, n_clusters) float64.
+
+    The inner loop runs over the contiguous centre axis so that it vectorises;
+    ties go to the lowest centre index.
+    """
+    n_features, n_clusters = centers_t.shape
+    inertia = 0.0
+    for i in range(start, stop):
+        for j in range(n_clusters):
+            dist[j] = 0.0
+        for f in range(n_features):
+            xf = np.float64(X[i, f])
+            for j in range(n_clusters):
+                t = xf - centers_t[f, j]
+                dist[j] += t * t
+        best = dist[0]
+        best_j = 0
+        for j in range(1, n_clusters):
+            if dist[j] < best:
+                best = dist[j]
+                best_j = j
+        labels[i] = best_j
+        min_sq_dist[i] = best
+        inertia += best
+    return inertia
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _transposed(centers):
+    centers_t = np.empty((centers.shape[1], centers.shape[0]))
     for j in range(centers.shape[0]):
-        s = 0.0
-        for f in range(X.shape[1]):
-            t = np.float64(X[i, f]) - np.float64(centers[j, f])
-            s += t * t
-        if s < best:
-            best = s
-            best_j = j
-    return best_j, best
+        for f in range(centers.shape[1]):
+            centers_t[f, j] = centers[j, f]
+    return centers_t
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -47,8 +69,9 @@ def assign_labels(X, centers, labels, min_sq_dist):
         \\ell_i = \\arg\\min_j \\lVert x_i - c_j \\rVert^2, \\qquad
         I = \\sum_i \\lVert x_i - c_{\\ell_i} \\rVert^2
 
-    Distances are accumulated in float64 whatever the input dtype. Serial: for the
-    small batches of the mini-batch loop, where threads cost more than they save.
+    Distances are accumulated in float64 whatever the input dtype; ties go to the
+    lowest centre index. Serial: for the small batches of the mini-batch loop,
+    where threads cost more than they save.
 
     Parameters
     ----------
@@ -59,26 +82,27 @@ def assign_labels(X, centers, labels, min_sq_dist):
     min_sq_dist : ndarray of shape (n_samples,), float64
         Output buffer: squared distance of each row to its centre.
     """
-    inertia = 0.0
-    for i in range(X.shape[0]):
-        j, d2 = _nearest_center(X, i, centers)
-        labels[i] = j
-        min_sq_dist[i] = d2
-        inertia += d2
-    return inertia
+    dist = np.empty(centers.shape[0])
+    return _assign_rows(
+        X, 0, X.shape[0], _transposed(centers), labels, min_sq_dist, dist
+    )
 
 
 @njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
 def assign_labels_parallel(X, centers, labels, min_sq_dist):
-    """Same as :func:`assign_labels`, with a ``prange`` over rows for large blocks."""
+    """Same as :func:`assign_labels`, with a ``prange`` over chunks of rows."""
     n = X.shape[0]
-    for i in prange(n):
-        j, d2 = _nearest_center(X, i, centers)
-        labels[i] = j
-        min_sq_dist[i] = d2
+    centers_t = _transposed(centers)
+    chunk = 2048
+    n_chunks = (n + chunk - 1) // chunk
+    partial = np.zeros(n_chunks)
+    for c in prange(n_chunks):
+        dist = np.empty(centers.shape[0])
+        stop = min(n, (c + 1) * chunk)
+        partial[c] = _assign_rows(X, c * chunk, stop, centers_t, labels, min_sq_dist, dist)
     inertia = 0.0
-    for i in range(n):
-        inertia += min_sq_dist[i]
+    for c in range(n_chunks):
+        inertia += partial[c]
     return inertia
 
 

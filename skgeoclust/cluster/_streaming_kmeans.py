@@ -339,6 +339,9 @@ default="k-means++"
         Indices of the held-out batches (empty without ``test_size``).
     n_rows_ : int
         Rows read from the source (train and test).
+    timings_ : dict
+        Wall-clock seconds of the fit phases: ``"warm_start"``, ``"mini_batch"``
+        (all passes), ``"refine"`` (Lloyd passes) and ``"evaluate"``.
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -616,11 +619,13 @@ default="k-means++"
                 f"n_clusters={self.n_clusters}."
             )
 
+        t_start = time.perf_counter()
         pool = self._collect_pool(source, is_test, n_train, dtype, rng)
         centers, counts, tol_abs = self._warm_start(pool, rng)
         init_size = pool.shape[0]
         del pool
 
+        t_warm = time.perf_counter()
         state = _MiniBatchState(centers, counts, rng, 0, self.reassignment_ratio)
         for p in range(self.n_passes):
             progress = _Progress(self.verbose, n_train, f"mini-batch pass {p + 1}")
@@ -637,6 +642,7 @@ default="k-means++"
                     progress.update(batch.shape[0])
             progress.close(f"{state.n_reassigned} reassigned")
         centers = state.centers
+        t_mini = time.perf_counter()
 
         n_iter = 0
         for it in range(self.refine_max_iter):
@@ -652,12 +658,14 @@ default="k-means++"
             if shift <= tol_abs:
                 break
 
+        t_refine = time.perf_counter()
         labels = np.empty(source.n_rows, dtype=np.int32) if in_memory else None
         progress = _Progress(self.verbose, source.n_rows, "evaluation pass")
         _, sizes, inertia, test_inertia, _ = self._exact_pass(
             source, is_test, centers, dtype, progress, labels_out=labels
         )
         progress.close(f"inertia {inertia:.6g}")
+        t_end = time.perf_counter()
 
         if not in_memory:
             self.n_features_in_ = source.n_features
@@ -680,6 +688,12 @@ default="k-means++"
         self.init_size_ = init_size
         self.test_batches_ = test_batches
         self.n_rows_ = source.n_rows
+        self.timings_ = {
+            "warm_start": t_warm - t_start,
+            "mini_batch": t_mini - t_warm,
+            "refine": t_refine - t_mini,
+            "evaluate": t_end - t_refine,
+        }
         self._counts = state.weight_sums
         self._n_since_last_reassign = state.n_since_reassign
         self._random_state = rng
