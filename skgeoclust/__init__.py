@@ -3,6 +3,10 @@
 
 from skgeoclust._show_versions import show_versions
 # -- estimators and scorers: one import line each, below this line --
+from skgeoclust.metrics import ClusterSweep, ClusteringScorer, adjusted_rand_matrix
+from skgeoclust.metrics import calinski_harabasz_scorer, davies_bouldin_scorer
+from skgeoclust.metrics import depth_mixtures, k_distance_graph, silhouette_scorer
+from skgeoclust.metrics import morisita_curve, morisita_index, morisita_slope
 from skgeoclust.cluster import ProfileKMeans
 from skgeoclust.cluster import ProfileSOM
 from skgeoclust.preprocessing import extract_profiles
@@ -20,6 +24,17 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     # -- one name per line, below this line --
+    "ClusterSweep",
+    "ClusteringScorer",
+    "adjusted_rand_matrix",
+    "calinski_harabasz_scorer",
+    "davies_bouldin_scorer",
+    "depth_mixtures",
+    "k_distance_graph",
+    "morisita_curve",
+    "morisita_index",
+    "morisita_slope",
+    "silhouette_scorer",
     "ProfileKMeans",
     "ProfileSOM",
     "extract_profiles",

@@ -5,9 +5,11 @@ and its domain-specific exceptions, each with a reason, to EXPECTED_FAILED_CHECK
 """
 
 import pytest
+from sklearn.cluster import DBSCAN
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgeoclust.cluster import ProfileKMeans, ProfileSOM, StreamingMiniBatchKMeans
+from skgeoclust.metrics import ClusterSweep
 from skgeoclust.preprocessing import GeoToCartesian
 
 # The checks feed random data with any number of columns and values far outside
@@ -29,6 +31,7 @@ ESTIMATORS = [
     ProfileKMeans(n_clusters=3, random_state=0),
     ProfileSOM(n_iterations=300, random_state=0),
     StreamingMiniBatchKMeans(n_clusters=3, batch_size=16, n_init=1, refine_max_iter=3),
+    ClusterSweep(DBSCAN(), {"eps": [0.5, 3.0], "min_samples": [2, 4]}),
 ]
 
 EXPECTED_FAILED_CHECKS = {
