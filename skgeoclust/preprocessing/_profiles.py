@@ -292,51 +292,55 @@ def extract_profiles(
 
     lat_index = np.arange(0, n_lat, stride[0])
     lon_index = np.arange(0, n_lon, stride[1])
-    # (n_z, n_lat_s, n_lon_s) -> (n_lat_s * n_lon_s, n_z), latitude outer.
-    columns = model[:, lat_index][:, :, lon_index].reshape(depth.size, -1).T
+    # (n_z, n_lat_s * n_lon_s), latitude outer; slicing keeps this a cheap view.
+    columns = model[:, :: stride[0], :: stride[1]].reshape(depth.size, -1)
     grid_lat = np.repeat(lat_index, lon_index.size)
     grid_lon = np.tile(lon_index, lat_index.size)
 
-    reason = np.full(columns.shape[0], "", dtype=object)
-    reason[np.isnan(columns).any(axis=1)] = "nan"
+    finite = np.isfinite(columns)
+    has_nan = ~finite.all(axis=0)
+    if has_nan.any():
+        infinite = np.isinf(columns[:, has_nan])
+        if infinite.any():
+            col, row = np.argwhere(infinite)[0]
+            row = np.flatnonzero(has_nan)[row]
+            raise ValueError(
+                f"model holds infinity at depth {depth[col]} km, lat "
+                f"{lat[grid_lat[row]]}, lon {lon[grid_lon[row]]}; values must be "
+                "finite or NaN."
+            )
+    duplicate = np.zeros(grid_lat.size, dtype=bool)
     if duplicate_meridian == "drop":
-        wrapped = wrap_longitude(lon[lon_index])
-        _, first = np.unique(wrapped, return_index=True)
+        _, first = np.unique(wrap_longitude(lon[lon_index]), return_index=True)
         repeated = np.ones(lon_index.size, dtype=bool)
         repeated[first] = False
         if repeated.any():
-            dup = np.tile(repeated, lat_index.size) & (reason == "")
-            reason[dup] = "duplicate_meridian"
-    infinite = ~np.isfinite(columns) & ~np.isnan(columns)
-    if infinite.any():
-        row, col = np.argwhere(infinite)[0]
-        raise ValueError(
-            f"model holds infinity at depth {depth[col]} km, lat "
-            f"{lat[grid_lat[row]]}, lon {lon[grid_lon[row]]}; values must be finite "
-            "or NaN."
-        )
-    kept = reason == ""
+            duplicate = np.tile(repeated, lat_index.size) & ~has_nan
+    dropped = has_nan | duplicate
+    kept = ~dropped
+    reason = np.where(has_nan[dropped], "nan", "duplicate_meridian")
     excluded = Bunch(
-        lat=lat[grid_lat[~kept]],
-        lon=lon[grid_lon[~kept]],
-        lat_index=grid_lat[~kept],
-        lon_index=grid_lon[~kept],
-        reason=reason[~kept].astype(str),
+        lat=lat[grid_lat[dropped]],
+        lon=lon[grid_lon[dropped]],
+        lat_index=grid_lat[dropped],
+        lon_index=grid_lon[dropped],
+        reason=reason,
     )
     if not kept.any():
         raise ValueError(
-            f"All {columns.shape[0]} grid profiles were excluded (NaN in zrange or "
+            f"All {grid_lat.size} grid profiles were excluded (NaN in zrange or "
             "duplicate meridian); no profile is left to cluster."
         )
+    columns = columns[:, kept].T if dropped.any() else columns.T
     n_nan = int(np.count_nonzero(excluded.reason == "nan"))
     if n_nan:
         warnings.warn(
-            f"{n_nan} of {columns.shape[0]} grid profiles hold NaN within the depth "
+            f"{n_nan} of {grid_lat.size} grid profiles hold NaN within the depth "
             "range and were excluded (listed in the result's `excluded`).",
             UserWarning,
             stacklevel=2,
         )
-    X = columns[kept]
+    X = columns
     if dz is not None:
         new_depth = uniform_depth_grid(depth[0], depth[-1], float(dz))
         X = interpolate_profiles(depth, X, new_depth)
