@@ -41,15 +41,19 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
 
     with :math:`c` the reduced core distances and :math:`r` the reduced metric,
     computed on the fly (no n x n matrix). The vertices not yet in the tree are
-    kept in a compact array so that every step scans only them.
+    kept in a compact array so that every step scans only them; ties go to the
+    lowest vertex index and, per vertex, to the earliest tree vertex, which makes
+    the tree edge for edge that of scikit-learn's ``mst_from_data_matrix``.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), C-contiguous
     core_rd : ndarray of shape (n_samples,)
+        Core distances in the units of ``metric``.
     metric : int
+        0: squared Euclidean; 1: Manhattan; 2: Euclidean.
     mst_u, mst_v : ndarray of shape (n_samples - 1,), int
-        Receive the edge end points (row numbers of ``X``).
+        Receive the edge end points (row numbers of ``X``), in Prim's order.
     mst_w : ndarray of shape (n_samples - 1,)
         Receives the edge weights.
     """
@@ -66,18 +70,20 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
         for q in range(n_left):
             j = remaining[q]
             w = 0.0
-            if metric == 0:
+            if metric == 1:
+                for f in range(n_features):
+                    w += abs(X[current, f] - X[j, f])
+            else:
                 for f in range(n_features):
                     t = X[current, f] - X[j, f]
                     w += t * t
-            else:
-                for f in range(n_features):
-                    w += abs(X[current, f] - X[j, f])
+                if metric == 2:
+                    w = np.sqrt(w)
             w = max(w, c_cur, core_rd[j])
             if w < best[q]:
                 best[q] = w
                 src[q] = current
-            if best[q] < nxt_w:
+            if best[q] < nxt_w or (best[q] == nxt_w and j < remaining[nxt_pos]):
                 nxt_w = best[q]
                 nxt_pos = q
         current = remaining[nxt_pos]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.cluster import DBSCAN
+from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import ParameterGrid
 from sklearn.neighbors import NearestNeighbors
@@ -26,7 +26,14 @@ from skgeoclust.metrics._partition_scores import (
     silhouette_batch,
 )
 
-# DBSCAN metrics the shared-MST path reproduces, with their kernel code.
+try:  # HDBSCAN's tree condensation and cluster selection, reused as they are
+    from sklearn.cluster._hdbscan._linkage import MST_edge_dtype
+    from sklearn.cluster._hdbscan._tree import tree_to_labels
+    from sklearn.cluster._hdbscan.hdbscan import _process_mst
+except ImportError:  # pragma: no cover - private API moved: use the generic path
+    tree_to_labels = None
+
+# Metrics the shared-MST paths reproduce, with their kernel code.
 _DBSCAN_METRICS = {"euclidean": 0, "l2": 0, "manhattan": 1, "l1": 1, "cityblock": 1}
 
 
@@ -76,6 +83,68 @@ def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
     labels = np.empty_like(out)
     labels[order] = out
     return labels
+
+
+def _hdbscan_plan(estimator, grid, n_samples):
+    """(metric code, min_samples, params) per grid point, or None for the generic path."""
+    if tree_to_labels is None or type(estimator) is not HDBSCAN:
+        return None
+    base = estimator.get_params()
+    plan = []
+    for p in grid:
+        params = {**base, **p}
+        metric = params["metric"]
+        code = _DBSCAN_METRICS.get(metric) if isinstance(metric, str) else None
+        min_samples = params["min_samples"] or params["min_cluster_size"]
+        if (
+            code is None
+            or params["metric_params"]
+            or params["algorithm"] not in ("auto", "kd_tree", "ball_tree")
+            or params["alpha"] != 1.0
+            or not 1 <= min_samples <= n_samples
+        ):
+            return None
+        plan.append((code, int(min_samples), params))
+    return plan
+
+
+def _hdbscan_group(X, knn_rd, min_samples, metric, params_list):
+    """Labels of HDBSCAN for grid points sharing the metric and min_samples.
+
+    The mutual-reachability MST is built edge for edge as scikit-learn builds it
+    (same core distances, same Prim order and ties), then scikit-learn's own
+    single-linkage, condensation and selection turn it into labels.
+    """
+    n = X.shape[0]
+    core = knn_rd[:, min_samples - 1]
+    core = np.sqrt(core) if metric == 0 else np.ascontiguousarray(core)
+    u, v, w = np.empty(n - 1, np.int64), np.empty(n - 1, np.int64), np.empty(n - 1)
+    mutual_reachability_mst(X, core, 2 if metric == 0 else 1, u, v, w)
+    mst = np.empty(n - 1, dtype=MST_edge_dtype)
+    mst["current_node"], mst["next_node"], mst["distance"] = u, v, w
+    tree = _process_mst(mst)
+    out = []
+    for params in params_list:
+        labels, _ = tree_to_labels(
+            tree,
+            params["min_cluster_size"],
+            params["cluster_selection_method"],
+            params["allow_single_cluster"],
+            params["cluster_selection_epsilon"],
+            params["max_cluster_size"],
+        )
+        out.append(labels)
+    return out
+
+
+def _shared_knn(X, k, metric):
+    """Sorted k nearest neighbours (self included) with reduced distances."""
+    name = "euclidean" if metric == 0 else "manhattan"
+    knn_idx = NearestNeighbors(n_neighbors=k, metric=name).fit(X)
+    knn_idx = knn_idx.kneighbors(X, return_distance=False).astype(np.int64)
+    knn_rd = np.empty(knn_idx.shape)
+    knn_reduced_distances(X, knn_idx, metric, knn_rd)
+    return knn_idx, knn_rd
 
 
 def adjusted_rand_matrix(labelings, names=None):
@@ -131,12 +200,16 @@ class ClusterSweep(BaseEstimator):
     procedure of Skurativskyi et al. for DBSCAN and HDBSCAN on a hypocentre
     catalog, as one object.
 
-    Two things make it fast where the naive loop is slow, with identical results:
+    Three things make it fast where the naive loop is slow, with identical results:
 
     - for :class:`sklearn.cluster.DBSCAN` with a Euclidean or Manhattan metric and
       a grid over ``eps`` and ``min_samples``, one k-nearest-neighbour structure
       serves the whole grid and one minimum spanning tree of the
       mutual-reachability graph serves every ``eps`` at a given ``min_samples``;
+    - for :class:`sklearn.cluster.HDBSCAN` (Euclidean or Manhattan, tree-based
+      algorithm, ``alpha=1``), one neighbour query serves all core distances and
+      one MST serves every grid point sharing ``min_samples`` (the tree is then
+      condensed by scikit-learn's own code);
     - all silhouettes are computed in one pass over the pairwise distances,
       each distance row feeding every partition at once (identical partitions
       are scored once).
@@ -216,7 +289,7 @@ class ClusterSweep(BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.cluster import DBSCAN
+    >>> from sklearn.cluster import DBSCAN, HDBSCAN
     >>> from skgeoclust.metrics import ClusterSweep
     >>> X = np.array([[0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [50, 50]])
     >>> sweep = ClusterSweep(DBSCAN(), {"eps": [1.5, 20], "min_samples": [2]}).fit(X)
@@ -269,11 +342,7 @@ class ClusterSweep(BaseEstimator):
         base = self.estimator.get_params()
         points = [(float(p.get("eps", base["eps"])), int(p.get("min_samples", base["min_samples"]))) for p in grid]
         k = min(max(m for _, m in points), X.shape[0])
-        name = "euclidean" if metric == 0 else "manhattan"
-        knn_idx = NearestNeighbors(n_neighbors=k, metric=name).fit(X)
-        knn_idx = knn_idx.kneighbors(X, return_distance=False).astype(np.int64)
-        knn_rd = np.empty(knn_idx.shape)
-        knn_reduced_distances(X, knn_idx, metric, knn_rd)
+        knn_idx, knn_rd = _shared_knn(X, k, metric)
         groups = {}
         for q, (eps, m) in enumerate(points):
             groups.setdefault(m, []).append((q, eps))
@@ -285,6 +354,24 @@ class ClusterSweep(BaseEstimator):
         for (m, items), block in zip(groups.items(), results):
             for (q, _), row in zip(items, block):
                 labels[q] = row
+        return labels
+
+    def _hdbscan_labels(self, X, plan):
+        labels = np.empty((len(plan), X.shape[0]), dtype=np.int64)
+        for metric in sorted({code for code, _, _ in plan}):
+            k = max(m for code, m, _ in plan if code == metric)
+            _, knn_rd = _shared_knn(X, k, metric)
+            groups = {}
+            for q, (code, m, params) in enumerate(plan):
+                if code == metric:
+                    groups.setdefault(m, []).append((q, params))
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(_hdbscan_group)(X, knn_rd, m, metric, [p for _, p in items])
+                for m, items in groups.items()
+            )
+            for items, block in zip(groups.values(), results):
+                for (q, _), row in zip(items, block):
+                    labels[q] = row
         return labels
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -309,8 +396,13 @@ class ClusterSweep(BaseEstimator):
         if not grid:
             raise ValueError("param_grid is empty: there is nothing to sweep.")
         metric = self._fast_dbscan_plan(grid)
+        hdbscan_plan = (
+            _hdbscan_plan(self.estimator, grid, X.shape[0]) if self.method == "auto" else None
+        )
         if metric is not None:
             labels = self._dbscan_labels(X, grid, metric)
+        elif hdbscan_plan is not None:
+            labels = self._hdbscan_labels(X, hdbscan_plan)
         else:
             fitted = Parallel(n_jobs=self.n_jobs)(
                 delayed(_fit_labels)(clone(self.estimator).set_params(**p), X)

@@ -114,6 +114,29 @@ def test_generic_path_kmeans_and_hdbscan(global_random_seed):
         assert_array_equal(hs.labels_[q], HDBSCAN(copy=True, **p).fit(X).labels_)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+def test_hdbscan_fast_path_equals_sklearn(global_random_seed, metric):
+    X = _blobs(global_random_seed, n=250)
+    grid = {
+        "min_cluster_size": [5, 15, 40],
+        "min_samples": [None, 5],
+        "cluster_selection_method": ["eom", "leaf"],
+    }
+    est = HDBSCAN(metric=metric, copy=True)
+    sweep = ClusterSweep(est, grid, n_jobs=2).fit(X)
+    for q, params in enumerate(sweep.results_[list(grid)].to_dict("records")):
+        params = {k: (None if k == "min_samples" and np.isnan(v) else v) for k, v in params.items()}
+        if params["min_samples"] is not None:
+            params["min_samples"] = int(params["min_samples"])
+        ref = HDBSCAN(metric=metric, copy=True, **params).fit(X).labels_
+        assert_array_equal(sweep.labels_[q], ref)
+    # brute force is not the Prim path: the sweep falls back to fitting clones
+    brute = ClusterSweep(HDBSCAN(algorithm="brute", copy=True), {"min_cluster_size": [10]}).fit(X)
+    assert_array_equal(
+        brute.labels_[0], HDBSCAN(algorithm="brute", min_cluster_size=10, copy=True).fit(X).labels_
+    )
+
+
 def test_n_jobs_does_not_change_results(global_random_seed):
     X = _blobs(global_random_seed, n=200)
     grid = {"eps": [0.05, 0.1], "min_samples": [3, 10]}
