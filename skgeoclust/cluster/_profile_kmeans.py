@@ -14,11 +14,13 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.cluster import kmeans_plusplus
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skgeoclust._kernels.kmeans import accumulate_cluster_sums, assign_labels_parallel
 
 
 class _KMeansResult(NamedTuple):
@@ -50,6 +52,35 @@ def _softdtw_cdist(X, centers, metric_params, n_jobs):
 _CDIST = {"euclidean": _euclidean_cdist, "dtw": _dtw_cdist, "softdtw": _softdtw_cdist}
 
 
+def _lloyd(X, centers, max_iter):
+    """Exact Lloyd iterations until the labels stop changing (or ``max_iter``).
+
+    An empty cluster is re-seeded at the profile farthest from its centre, as
+    scikit-learn does.
+    """
+    n_samples = X.shape[0]
+    n_clusters = centers.shape[0]
+    labels = np.full(n_samples, -1, dtype=np.int32)
+    new_labels = np.empty(n_samples, dtype=np.int32)
+    sq_dist = np.empty(n_samples, dtype=np.float64)
+    inertia = assign_labels_parallel(X, centers, new_labels, sq_dist)
+    n_iter = 0
+    while n_iter < max_iter and not np.array_equal(labels, new_labels):
+        labels, new_labels = new_labels, labels
+        sums = np.zeros_like(centers)
+        counts = np.zeros(n_clusters)
+        accumulate_cluster_sums(X, labels, sums, counts)
+        empty = np.flatnonzero(counts == 0)
+        if empty.size:
+            far = np.argsort(sq_dist, kind="stable")[::-1][: empty.size]
+            sums[empty] = X[far]
+            counts[empty] = 1.0
+        centers = sums / counts[:, None]
+        inertia = assign_labels_parallel(X, centers, new_labels, sq_dist)
+        n_iter += 1
+    return _KMeansResult(centers, new_labels.astype(np.int64), float(inertia), n_iter)
+
+
 def _fit_euclidean(X, n_clusters, seed, n_init, max_iter):
     """Lloyd k-means from k-means++ seeds, run to a fixed point of the labels.
 
@@ -60,15 +91,9 @@ def _fit_euclidean(X, n_clusters, seed, n_init, max_iter):
     best = None
     for _ in range(n_init):
         init, _ = kmeans_plusplus(X, n_clusters, random_state=rng)
-        km = KMeans(
-            n_clusters, init=init, n_init=1, max_iter=max_iter, tol=0.0,
-            algorithm="lloyd",
-        ).fit(X)
-        if best is None or km.inertia_ < best.inertia:
-            best = _KMeansResult(
-                km.cluster_centers_, km.labels_.astype(np.int64), float(km.inertia_),
-                int(km.n_iter_),
-            )
+        result = _lloyd(X, np.array(init, dtype=np.float64), max_iter)
+        if best is None or result.inertia < best.inertia:
+            best = result
     return best
 
 
@@ -197,8 +222,8 @@ class ProfileKMeans(
 ):
     """k-means clustering of depth profiles, with automatic choice of k.
 
-    ``metric="euclidean"`` runs exact Lloyd iterations (scikit-learn's compiled
-    k-means) from k-means++ seeds drawn as tslearn's ``TimeSeriesKMeans`` draws them,
+    ``metric="euclidean"`` runs exact Lloyd iterations (Numba kernels) from k-means++
+    seeds drawn as tslearn's ``TimeSeriesKMeans`` draws them,
     so with the same ``random_state`` both reach the same partition;
     ``"dtw"``/``"softdtw"`` use ``TimeSeriesKMeans`` with DTW barycentre averaging.
     With ``n_clusters=None`` every k in ``n_clusters_range`` is fitted and k is the
@@ -274,8 +299,9 @@ class ProfileKMeans(
 
     When no knee is found (for example a straight distortion line) the k with the
     largest Kneedle difference is used and a warning is raised; SeisGo fails with an
-    IndexError there. Empty clusters are relocated (scikit-learn) in the euclidean
-    path; tslearn retries with a new initialisation.
+    IndexError there. In the euclidean path an empty cluster is re-seeded at the
+    profile farthest from its centre (as in scikit-learn); tslearn retries with a new
+    initialisation.
 
     References
     ----------
@@ -425,12 +451,8 @@ class ProfileKMeans(
             result = results[int(np.flatnonzero(ks == n_clusters)[0])]
             self.distortions_ = distortions
             self.n_clusters_range_ = ks
-        labels = result.labels
-        if self.metric == "euclidean":
-            # The same distance computation as predict, so predict(X) == labels_.
-            labels = np.argmin(euclidean_distances(X, result.centers), axis=1)
         self.cluster_centers_ = result.centers
-        self.labels_ = labels
+        self.labels_ = result.labels
         self.inertia_ = result.inertia
         self.n_iter_ = result.n_iter
         self.n_clusters_ = n_clusters
@@ -456,7 +478,14 @@ class ProfileKMeans(
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return np.argmin(self._transform(np.asarray(X, dtype=np.float64)), axis=1)
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if self.metric == "euclidean":
+            # The kernel that labelled the training profiles: predict(X) == labels_.
+            labels = np.empty(X.shape[0], dtype=np.int32)
+            assign_labels_parallel(X, self.cluster_centers_, labels,
+                                   np.empty(X.shape[0]))
+            return labels.astype(np.int64)
+        return np.argmin(self._transform(X), axis=1)
 
     def transform(self, X):
         """Distance of each profile to each centre, in the chosen metric.
