@@ -3,6 +3,7 @@
 
 from skgeoclust._show_versions import show_versions
 # -- estimators and scorers: one import line each, below this line --
+from skgeoclust.cluster import FaultNetworkAgglomerative
 from skgeoclust.metrics import ClusterSweep, ClusteringScorer, adjusted_rand_matrix
 from skgeoclust.metrics import calinski_harabasz_scorer, davies_bouldin_scorer
 from skgeoclust.metrics import depth_mixtures, k_distance_graph, silhouette_scorer
@@ -24,6 +25,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     # -- one name per line, below this line --
+    "FaultNetworkAgglomerative",
     "ClusterSweep",
     "ClusteringScorer",
     "adjusted_rand_matrix",

@@ -8,6 +8,7 @@ import pytest
 from sklearn.cluster import DBSCAN
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skgeoclust.cluster import FaultNetworkAgglomerative
 from skgeoclust.cluster import ProfileKMeans, ProfileSOM, StreamingMiniBatchKMeans
 from skgeoclust.metrics import ClusterSweep
 from skgeoclust.preprocessing import GeoToCartesian
@@ -28,6 +29,7 @@ _CATALOG_DOMAIN = {
 ESTIMATORS = [
     GeoToCartesian(),
     # -- new estimators go below this line, one per line --
+    FaultNetworkAgglomerative(),
     ProfileKMeans(n_clusters=3, random_state=0),
     ProfileSOM(n_iterations=300, random_state=0),
     StreamingMiniBatchKMeans(n_clusters=3, batch_size=16, n_init=1, refine_max_iter=3),
@@ -37,6 +39,13 @@ ESTIMATORS = [
 EXPECTED_FAILED_CHECKS = {
     "GeoToCartesian": _CATALOG_DOMAIN,
     # -- new entries go below this line --
+    "FaultNetworkAgglomerative": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the Ward tree and the min_kernel_points count run over rows (distinct "
+            "locations, as in the paper); repeating a row changes the tree, while "
+            "sample_weight weights only moments, mixture weights and likelihood"
+        ),
+    },
 }
 
 
