@@ -11,6 +11,7 @@ from skgeoclust.metrics import morisita_curve, morisita_index, morisita_slope
 from skgeoclust.cluster import ProfileKMeans
 from skgeoclust.cluster import ProfileSOM
 from skgeoclust.preprocessing import extract_profiles
+from skgeoclust.cluster import SphericalKMedoids
 from skgeoclust.cluster import StreamingMiniBatchKMeans
 from skgeoclust.datasets import (
     make_fault_network,
@@ -40,6 +41,7 @@ __all__ = [
     "ProfileKMeans",
     "ProfileSOM",
     "extract_profiles",
+    "SphericalKMedoids",
     "StreamingMiniBatchKMeans",
     "EARTH_RADIUS_KM",
     "GeoToCartesian",

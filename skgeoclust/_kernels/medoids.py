@@ -1,0 +1,604 @@
+"""Kernels of span-constrained spherical k-medoids (angles in radians, unit vectors).
+
+Every distance here is the central angle between unit vectors ``p`` and ``q``,
+``2 asin(|p - q| / 2)``, which is exact to rounding at every scale (unlike
+``acos(p . q)`` for nearby points) and exactly symmetric. All kernels take site
+indices into one ``xyz`` array of shape (n_sites, 3) so that no coordinates are
+copied, and none allocates an n x n matrix.
+"""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from numba import njit
+
+from skgeoclust.utils._config import NUMBA_CACHE
+
+#: Sets whose points all lie within this angle (radians, 40 degrees) of their mean
+#: direction get the exact convex-hull span; every pair in them is closer than 90
+#: degrees, which is what the hull argument needs.
+_HULL_CAP_RAD = 0.6981317007977318
+#: Below this size a brute-force span is cheaper than the hull.
+_SMALL_SET = 48
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def angle_between(xyz, i, j):
+    """Central angle in radians between unit vectors ``xyz[i]`` and ``xyz[j]``.
+
+    .. math:: \\theta = 2 \\arcsin(\\lVert p - q \\rVert / 2)
+    """
+    dx = xyz[i, 0] - xyz[j, 0]
+    dy = xyz[i, 1] - xyz[j, 1]
+    dz = xyz[i, 2] - xyz[j, 2]
+    h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
+    if h > 1.0:
+        h = 1.0
+    return 2.0 * np.arcsin(h)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def edge_angles(xyz, src, dst):
+    """Central angles of the edges ``(src[e], dst[e])``, shape (n_edges,)."""
+    out = np.empty(src.shape[0])
+    for e in range(src.shape[0]):
+        out[e] = angle_between(xyz, src[e], dst[e])
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _brute_force_span(xyz, idx):
+    best = 0.0
+    a = idx[0]
+    b = idx[0]
+    for s in range(idx.shape[0]):
+        for t in range(s + 1, idx.shape[0]):
+            d = angle_between(xyz, idx[s], idx[t])
+            if d > best:
+                best = d
+                a = idx[s]
+                b = idx[t]
+    return best, a, b
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _cross2(ou, ov, au, av, bu, bv):
+    return (au - ou) * (bv - ov) - (av - ov) * (bu - ou)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _hull_span(xyz, idx, cx, cy, cz):
+    """Exact span of a set within 40 degrees of the unit vector ``c``.
+
+    The gnomonic projection about ``c`` maps great circles to straight lines, so
+    the spherical convex hull maps to the planar hull (Andrew's monotone chain).
+    The distance to a fixed point along a great-circle arc shorter than 180
+    degrees is largest at an arc end unless the arc reaches 90 degrees away, so
+    the farthest pair is a pair of hull vertices.
+    """
+    m = idx.shape[0]
+    # Tangent basis (e1, e2) at c.
+    if abs(cz) < 0.9:
+        rx, ry, rz = 0.0, 0.0, 1.0
+    else:
+        rx, ry, rz = 1.0, 0.0, 0.0
+    e1x = ry * cz - rz * cy
+    e1y = rz * cx - rx * cz
+    e1z = rx * cy - ry * cx
+    n1 = np.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+    e1x /= n1
+    e1y /= n1
+    e1z /= n1
+    e2x = cy * e1z - cz * e1y
+    e2y = cz * e1x - cx * e1z
+    e2z = cx * e1y - cy * e1x
+    u = np.empty(m)
+    v = np.empty(m)
+    for s in range(m):
+        i = idx[s]
+        t = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
+        u[s] = (xyz[i, 0] * e1x + xyz[i, 1] * e1y + xyz[i, 2] * e1z) / t
+        v[s] = (xyz[i, 0] * e2x + xyz[i, 1] * e2y + xyz[i, 2] * e2z) / t
+    # Lexicographic (u, v) order from two stable sorts.
+    by_v = np.argsort(v, kind="mergesort")
+    order = by_v[np.argsort(u[by_v], kind="mergesort")]
+    hull = np.empty(2 * m, dtype=np.int64)
+    k = 0
+    for s in range(m):
+        p = order[s]
+        while k >= 2 and (
+            _cross2(u[hull[k - 2]], v[hull[k - 2]], u[hull[k - 1]], v[hull[k - 1]], u[p], v[p])
+            <= 0.0
+        ):
+            k -= 1
+        hull[k] = p
+        k += 1
+    lower = k + 1
+    for s in range(m - 2, -1, -1):
+        p = order[s]
+        while k >= lower and (
+            _cross2(u[hull[k - 2]], v[hull[k - 2]], u[hull[k - 1]], v[hull[k - 1]], u[p], v[p])
+            <= 0.0
+        ):
+            k -= 1
+        hull[k] = p
+        k += 1
+    n_hull = max(k - 1, 1)
+    vertices = np.empty(n_hull, dtype=np.int64)
+    for s in range(n_hull):
+        vertices[s] = idx[hull[s]]
+    return _brute_force_span(xyz, vertices)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def span_of(xyz, idx, max_span_rad):
+    """Span (largest pairwise central angle) of the sites ``idx`` and its end points.
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (n_sites, 3)
+        Unit vectors.
+    idx : ndarray of shape (m,)
+        Site indices, m >= 1.
+    max_span_rad : float
+        Only used for sets wider than 80 degrees, see Returns.
+
+    Returns
+    -------
+    span : float
+        The exact span in radians; for a set spreading more than 40 degrees from its
+        mean direction whose double-sweep lower bound already exceeds
+        ``max_span_rad``, that lower bound instead (the set then has to be split
+        anyway, and the bound's pair serves as the split axis).
+    a, b : int
+        Site indices of the pair realising ``span``.
+    exact : bool
+        Whether ``span`` is exact.
+    """
+    m = idx.shape[0]
+    if m == 1:
+        return 0.0, idx[0], idx[0], True
+    if m <= _SMALL_SET:
+        s, a, b = _brute_force_span(xyz, idx)
+        return s, a, b, True
+    cx = 0.0
+    cy = 0.0
+    cz = 0.0
+    for s in range(m):
+        cx += xyz[idx[s], 0]
+        cy += xyz[idx[s], 1]
+        cz += xyz[idx[s], 2]
+    norm = np.sqrt(cx * cx + cy * cy + cz * cz)
+    if norm > 1e-9 * m:
+        cx /= norm
+        cy /= norm
+        cz /= norm
+        min_dot = 1.0
+        for s in range(m):
+            i = idx[s]
+            d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
+            if d < min_dot:
+                min_dot = d
+        if min_dot >= np.cos(_HULL_CAP_RAD):
+            s, a, b = _hull_span(xyz, idx, cx, cy, cz)
+            return s, a, b, True
+    # Wide set: double sweep for a lower bound, exact brute force only if needed.
+    a = idx[0]
+    best = -1.0
+    for s in range(m):
+        d = angle_between(xyz, a, idx[s])
+        if d > best:
+            best = d
+            b = idx[s]
+    best = -1.0
+    for s in range(m):
+        d = angle_between(xyz, b, idx[s])
+        if d > best:
+            best = d
+            a = idx[s]
+    if best > max_span_rad:
+        return best, a, b, False
+    s, a, b = _brute_force_span(xyz, idx)
+    return s, a, b, True
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def spans_of_clusters(xyz, indptr, sites, max_span_rad):
+    """Span of every cluster of a CSR layout (``sites[indptr[c]:indptr[c + 1]]``).
+
+    Returns
+    -------
+    spans : ndarray of shape (n_clusters,)
+        Radians, as :func:`span_of`.
+    ends : ndarray of shape (n_clusters, 2)
+        The pair realising each span.
+    """
+    k = indptr.shape[0] - 1
+    spans = np.empty(k)
+    ends = np.empty((k, 2), dtype=np.int64)
+    for c in range(k):
+        s, a, b, _ = span_of(xyz, sites[indptr[c] : indptr[c + 1]], max_span_rad)
+        spans[c] = s
+        ends[c, 0] = a
+        ends[c, 1] = b
+    return spans, ends
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def medial_side(xyz, idx, a, b):
+    """Which side of the medial axis of the span ``(a, b)`` each site lies on.
+
+    The medial axis is the great circle through the span's midpoint ``m``
+    orthogonal to the span; site ``p`` is on ``a``'s side when the scalar triple
+    product ``p . (m x (a x b))`` is positive. For unit vectors
+    ``m x (a x b) = (a - b)(1 + a . b) / |a + b|``, so the test is ``p . (a - b) > 0``.
+
+    Returns
+    -------
+    ndarray of shape (m,), bool
+        True on ``a``'s side.
+    """
+    nx = xyz[a, 0] - xyz[b, 0]
+    ny = xyz[a, 1] - xyz[b, 1]
+    nz = xyz[a, 2] - xyz[b, 2]
+    out = np.empty(idx.shape[0], dtype=np.bool_)
+    for s in range(idx.shape[0]):
+        i = idx[s]
+        out[s] = xyz[i, 0] * nx + xyz[i, 1] * ny + xyz[i, 2] * nz > 0.0
+    for s in range(idx.shape[0]):
+        if idx[s] == a:
+            out[s] = True
+        elif idx[s] == b:
+            out[s] = False
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def weighted_medoid(xyz, w, idx, priority):
+    """Member of ``idx`` minimising the summed weighted distance to the others.
+
+    Exact, with the triangle-inequality pruning of the trimed algorithm (Newling
+    and Fleuret, 2017): once ``f(p) = sum_q w_q d(p, q)`` is known,
+    ``f(q) >= |f(p) - W d(p, q)|`` for every ``q`` (``W = sum w``), and a candidate
+    whose bound reaches the best value so far is skipped. Candidates are visited
+    from the one nearest the weighted mean direction, then by ``priority``.
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (n_sites, 3)
+    w : ndarray of shape (n_sites,)
+        Non-negative weights.
+    idx : ndarray of shape (m,)
+        Site indices.
+    priority : ndarray of shape (n_sites,)
+        Visiting order key (random numbers drawn by the caller).
+
+    Returns
+    -------
+    medoid : int
+        Site index.
+    cost : float
+        Its summed weighted central angle.
+    """
+    m = idx.shape[0]
+    if m == 1:
+        return idx[0], 0.0
+    W = 0.0
+    cx = 0.0
+    cy = 0.0
+    cz = 0.0
+    for s in range(m):
+        i = idx[s]
+        W += w[i]
+        cx += w[i] * xyz[i, 0]
+        cy += w[i] * xyz[i, 1]
+        cz += w[i] * xyz[i, 2]
+    keys = np.empty(m)
+    for s in range(m):
+        keys[s] = priority[idx[s]]
+    order = np.argsort(keys, kind="mergesort")
+    first = 0
+    best_dot = -2.0
+    for s in range(m):
+        i = idx[s]
+        d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
+        if d > best_dot:
+            best_dot = d
+            first = s
+    lower = np.zeros(m)
+    dist = np.empty(m)
+    best = np.inf
+    best_site = idx[first]
+    for t in range(m + 1):
+        if t == 0:
+            s = first
+        else:
+            s = order[t - 1]
+            if s == first:
+                continue
+        if lower[s] >= best:
+            continue
+        p = idx[s]
+        f = 0.0
+        for r in range(m):
+            d = angle_between(xyz, p, idx[r])
+            dist[r] = d
+            f += w[idx[r]] * d
+        for r in range(m):
+            bound = abs(f - W * dist[r])
+            if bound > lower[r]:
+                lower[r] = bound
+        if f < best:
+            best = f
+            best_site = p
+    return best_site, best
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def medoids_of_clusters(xyz, w, indptr, sites, priority):
+    """:func:`weighted_medoid` of every cluster of a CSR layout.
+
+    Returns
+    -------
+    medoids : ndarray of shape (n_clusters,)
+        Site indices.
+    """
+    k = indptr.shape[0] - 1
+    out = np.empty(k, dtype=np.int64)
+    for c in range(k):
+        out[c], _ = weighted_medoid(xyz, w, sites[indptr[c] : indptr[c + 1]], priority)
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def nearest_representative(xyz, sites, reps):
+    """Closest of ``reps`` to each site; ties go to the smaller representative site.
+
+    Parameters
+    ----------
+    sites : ndarray of shape (m,)
+        Site indices.
+    reps : ndarray of shape (m, r)
+        Candidate representative sites per site; -1 pads unused slots.
+
+    Returns
+    -------
+    which : ndarray of shape (m,)
+        Column of ``reps`` chosen (-1 when a row has no candidate).
+    dist : ndarray of shape (m,)
+        Its central angle (inf when none).
+    """
+    m = sites.shape[0]
+    which = np.full(m, -1, dtype=np.int64)
+    dist = np.full(m, np.inf)
+    for s in range(m):
+        best_site = -1
+        for c in range(reps.shape[1]):
+            r = reps[s, c]
+            if r < 0:
+                continue
+            d = angle_between(xyz, sites[s], r)
+            if d < dist[s] or (d == dist[s] and r < best_site):
+                dist[s] = d
+                which[s] = c
+                best_site = r
+    return which, dist
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def nearest_of_list(xyz, sites, reps):
+    """Closest site of the list ``reps`` to each of ``sites`` (ties: smaller site).
+
+    Returns
+    -------
+    which : ndarray of shape (m,)
+        Position in ``reps`` (-1 if ``reps`` is empty).
+    dist : ndarray of shape (m,)
+        Central angle (inf if ``reps`` is empty).
+    """
+    m = sites.shape[0]
+    which = np.full(m, -1, dtype=np.int64)
+    dist = np.full(m, np.inf)
+    for s in range(m):
+        best_site = -1
+        for c in range(reps.shape[0]):
+            d = angle_between(xyz, sites[s], reps[c])
+            if d < dist[s] or (d == dist[s] and reps[c] < best_site):
+                dist[s] = d
+                which[s] = c
+                best_site = reps[c]
+    return which, dist
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def angles_to(xyz, sites, target):
+    """Central angle from each of ``sites`` to the site ``target``, shape (m,)."""
+    out = np.empty(sites.shape[0])
+    for s in range(sites.shape[0]):
+        out[s] = angle_between(xyz, sites[s], target)
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def fits_after_adding(xyz, base, added, max_span_rad):
+    """Whether ``base`` plus ``added`` still spans at most ``max_span_rad``.
+
+    ``base`` must already span at most ``max_span_rad``, so only the pairs with an
+    added site are measured (early exit on the first pair that is too far):
+    O(len(added) * (len(base) + len(added))).
+    """
+    for s in range(added.shape[0]):
+        a = added[s]
+        for t in range(base.shape[0]):
+            if angle_between(xyz, a, base[t]) > max_span_rad:
+                return False
+        for t in range(s + 1, added.shape[0]):
+            if angle_between(xyz, a, added[t]) > max_span_rad:
+                return False
+    return True
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _receivers_fit(
+    xyz, pts, caps, rivals, n_own, x, dist, receiver, nbr_indptr, nbr_members,
+    incoming, moving, max_span_rad,
+):
+    """Whether every neighbouring cluster still fits once it gains the events that
+    leave cluster j (``incoming`` leave the neighbours for j)."""
+    for s in range(incoming.shape[0]):
+        moving[incoming[s]] = True
+    ok = True
+    for i in range(n_own):
+        if not ok:
+            break
+        if dist[i] < caps[i] or (dist[i] == caps[i] and (rivals[i] < 0 or x < rivals[i])):
+            continue
+        r = receiver[i]
+        b = pts[i]
+        for s in range(nbr_indptr[r], nbr_indptr[r + 1]):
+            m = nbr_members[s]
+            if not moving[m] and angle_between(xyz, b, m) > max_span_rad:
+                ok = False
+                break
+        if not ok:
+            break
+        for i2 in range(i + 1, n_own):
+            if receiver[i2] != r:
+                continue
+            if dist[i2] < caps[i2] or (
+                dist[i2] == caps[i2] and (rivals[i2] < 0 or x < rivals[i2])
+            ):
+                continue
+            if angle_between(xyz, b, pts[i2]) > max_span_rad:
+                ok = False
+                break
+    for s in range(incoming.shape[0]):
+        moving[incoming[s]] = False
+    return ok
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def first_improving_swap(
+    xyz,
+    w,
+    pts,
+    caps,
+    rivals,
+    n_own,
+    cand,
+    order,
+    start,
+    threshold,
+    lower,
+    max_span_rad,
+    receiver,
+    nbr_indptr,
+    nbr_members,
+    moving,
+):
+    """Scan candidate representatives of one cluster for the first that lowers M(C).
+
+    Making site ``x`` the representative of cluster j changes the objective of the
+    affected events ``pts`` to
+
+    .. math:: g(x) = \\sum_{i} w_i \\min(d(i, x), c_i)
+
+    where ``c_i`` (``caps``) is, for an event of cluster j (the first ``n_own`` of
+    ``pts``), its distance to the nearest other representative (events of type b,
+    which stay in j or leave it) and, for an event of a neighbouring cluster, its
+    current distance (events of type a move into j only when ``x`` is closer). So
+    ``delta M = g(x) - g(current)``; the caller passes
+    ``threshold = g(current) - tol``. ``g`` is W-Lipschitz (``W = sum_i w_i``), so
+    each evaluation also bounds every other candidate,
+    ``g(q) >= g(x) - W d(x, q)``, and candidates whose bound reaches the threshold
+    are skipped. An improving candidate is returned only if cluster j, with the
+    events that would join it, and every neighbouring cluster with the events that
+    would leave j for it, still span at most ``max_span_rad``.
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (n_sites, 3)
+    w : ndarray of shape (n_sites,)
+    pts : ndarray of shape (p,)
+        Affected event sites, cluster j's first.
+    caps : ndarray of shape (p,)
+        ``c_i`` in radians (inf allowed).
+    rivals : ndarray of shape (p,)
+        Site of the representative realising ``c_i`` (ties go to the smaller site;
+        -1 when none).
+    n_own : int
+        Number of cluster j's events at the start of ``pts``.
+    cand : ndarray of shape (q,)
+        Positions in ``pts`` of the candidates.
+    order : ndarray of shape (q,)
+        Visiting order over ``cand``.
+    start : int
+        Position in ``order`` to start from.
+    threshold : float
+        Improvement means ``g < threshold``.
+    lower : ndarray of shape (q,)
+        Lower bounds of ``g`` per candidate, updated in place (zeros at first).
+    max_span_rad : float
+        Span limit.
+    receiver : ndarray of shape (n_own,)
+        Neighbouring cluster (index into ``nbr_indptr``) an own event would leave
+        for, -1 if none.
+    nbr_indptr, nbr_members : ndarray
+        CSR members of the neighbouring clusters.
+    moving : ndarray of shape (n_sites,), bool
+        Scratch flags, all False on entry and on return.
+
+    Returns
+    -------
+    t : int
+        Position in ``order`` of the first improving, span-respecting candidate, -1
+        if none.
+    g : float
+        Its ``g``.
+    n_rejected : int
+        Improving candidates rejected for a span.
+    """
+    p = pts.shape[0]
+    q = cand.shape[0]
+    W = 0.0
+    for i in range(p):
+        W += w[pts[i]]
+    dist = np.empty(p)
+    base = np.empty(p, dtype=np.int64)
+    added = np.empty(p, dtype=np.int64)
+    n_rejected = 0
+    for t in range(start, q):
+        k = order[t]
+        if lower[k] >= threshold:
+            continue
+        x = pts[cand[k]]
+        g = 0.0
+        for i in range(p):
+            d = angle_between(xyz, x, pts[i])
+            dist[i] = d
+            g += w[pts[i]] * min(d, caps[i])
+        for kk in range(q):
+            bound = g - W * dist[cand[kk]]
+            if bound > lower[kk]:
+                lower[kk] = bound
+        if g >= threshold:
+            continue
+        n_base = 0
+        n_added = 0
+        for i in range(p):
+            if dist[i] < caps[i] or (dist[i] == caps[i] and (rivals[i] < 0 or x < rivals[i])):
+                if i < n_own:
+                    base[n_base] = pts[i]
+                    n_base += 1
+                else:
+                    added[n_added] = pts[i]
+                    n_added += 1
+        ok = fits_after_adding(xyz, base[:n_base], added[:n_added], max_span_rad)
+        if ok:
+            ok = _receivers_fit(
+                xyz, pts, caps, rivals, n_own, x, dist, receiver, nbr_indptr,
+                nbr_members, added[:n_added], moving, max_span_rad,
+            )
+        if ok:
+            return t, g, n_rejected
+        n_rejected += 1
+    return -1, 0.0, n_rejected

@@ -1,0 +1,368 @@
+"""Span-constrained k-medoids of one event group (medial-axis start, swaps, merges)."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from skgeoclust._kernels.medoids import (
+    angles_to,
+    first_improving_swap,
+    fits_after_adding,
+    medial_side,
+    nearest_of_list,
+    nearest_representative,
+    span_of,
+    spans_of_clusters,
+    weighted_medoid,
+)
+
+_EMPTY = np.empty(0, dtype=np.int64)
+#: Representatives tried for a merged cluster (its medoid, then the nearest members).
+_MERGE_CANDIDATES = 64
+
+
+class GroupResult(NamedTuple):
+    """Clusters of one group, in local site indices."""
+
+    labels: np.ndarray  # (m,) cluster id, ids ordered by representative site
+    representatives: np.ndarray  # (k,) local site of each cluster's representative
+    n_iter: int  # optimisation passes run
+    n_swaps: int  # accepted representative swaps
+    n_merges: int  # accepted merges
+
+
+def chord_of(angle_rad):
+    """Chord length of a central angle, for Euclidean queries on unit vectors."""
+    return 2.0 * np.sin(0.5 * min(float(angle_rad), np.pi))
+
+
+def medial_axis_split(xyz, idx, max_span_rad):
+    """Split ``idx`` recursively along medial axes until every part's span fits.
+
+    Returns
+    -------
+    list of ndarray
+        Parts (sorted site indices), each of span <= ``max_span_rad``.
+    """
+    parts = []
+    stack = [idx]
+    while stack:
+        sites = stack.pop()
+        span, a, b, _ = span_of(xyz, sites, max_span_rad)
+        if span <= max_span_rad:
+            parts.append(sites)
+            continue
+        side = medial_side(xyz, sites, a, b)
+        stack.append(sites[~side])
+        stack.append(sites[side])
+    return parts
+
+
+def assign_to_nearest(xyz, sites, rep_sites):
+    """Nearest representative of every site (ties: smaller representative site).
+
+    Returns
+    -------
+    labels : ndarray of shape (len(sites),)
+        Position in ``rep_sites``.
+    dist : ndarray of shape (len(sites),)
+        Central angle to it.
+    """
+    n_candidates = min(rep_sites.shape[0], 8)
+    _, nearest = cKDTree(xyz[rep_sites]).query(xyz[sites], k=n_candidates)
+    nearest = np.asarray(nearest, dtype=np.int64).reshape(sites.shape[0], n_candidates)
+    which, dist = nearest_representative(xyz, sites, rep_sites[nearest])
+    return nearest[np.arange(sites.shape[0]), which], dist
+
+
+def _csr(labels, n_clusters):
+    order = np.argsort(labels, kind="stable").astype(np.int64)
+    indptr = np.zeros(n_clusters + 1, dtype=np.int64)
+    np.cumsum(np.bincount(labels, minlength=n_clusters), out=indptr[1:])
+    return indptr, order
+
+
+class _Group:
+    """Mutable clustering of one group; every change keeps it consistent."""
+
+    def __init__(self, xyz, w, max_span_rad, priority):
+        self.xyz = xyz
+        self.w = w
+        self.D = max_span_rad
+        self.priority = priority
+        self.sites = np.arange(xyz.shape[0], dtype=np.int64)
+        self._flag = np.zeros(xyz.shape[0], dtype=bool)
+        self.n_swaps = 0
+        self.n_merges = 0
+
+    # -- consistency and fix-up ---------------------------------------------------
+    def make_consistent(self, rep_sites):
+        """Assign every event to its nearest representative; split any cluster whose
+        span then exceeds the limit (medial axis again) and repeat. Each round adds
+        representatives, so this ends (at worst with every event its own cluster)."""
+        xyz, D = self.xyz, self.D
+        rep_sites = np.asarray(rep_sites, dtype=np.int64)
+        while True:
+            labels, dist = assign_to_nearest(xyz, self.sites, rep_sites)
+            labels[rep_sites] = np.arange(rep_sites.shape[0])
+            dist[rep_sites] = 0.0
+            indptr, order = _csr(labels, rep_sites.shape[0])
+            spans, _ = spans_of_clusters(xyz, indptr, order, D)
+            bad = np.flatnonzero(spans > D)
+            if bad.size == 0:
+                break
+            keep = np.ones(rep_sites.shape[0], dtype=bool)
+            keep[bad] = False
+            new = [rep_sites[keep]]
+            for c in bad:
+                for part in medial_axis_split(xyz, order[indptr[c] : indptr[c + 1]], D):
+                    new.append([weighted_medoid(xyz, self.w, part, self.priority)[0]])
+            rep_sites = np.sort(np.concatenate(new).astype(np.int64))
+        self.reps = rep_sites.copy()
+        self.alive = np.ones(rep_sites.shape[0], dtype=bool)
+        self.labels = labels
+        self.dist = dist
+        self.members = [order[indptr[c] : indptr[c + 1]] for c in range(len(rep_sites))]
+        self.spans = spans.copy()
+        # Clusters whose surroundings changed since their last full candidate scan.
+        self.dirty = np.ones(rep_sites.shape[0], dtype=bool)
+
+    # -- helpers ------------------------------------------------------------------
+    def neighbours(self, site, radius_rad, exclude):
+        """Alive clusters (ids) whose representative lies within ``radius_rad``."""
+        diff = self.xyz[self.reps] - self.xyz[site]
+        close = np.einsum("ij,ij->i", diff, diff) <= chord_of(radius_rad) ** 2 * (
+            1.0 + 1e-9
+        )
+        close &= self.alive
+        close[list(exclude)] = False
+        return np.flatnonzero(close)
+
+    def _gather(self, clusters):
+        if len(clusters) == 0:
+            return _EMPTY
+        return np.concatenate([self.members[c] for c in clusters])
+
+    def try_move(self, j, x, own, nbr, dead=None, *, nearest=None, outsiders=None):
+        """Make ``x`` the representative of cluster ``j``, reassign consistently and
+        accept only if no affected cluster's span exceeds the limit.
+
+        ``own`` are the events to redistribute between ``j`` and the neighbouring
+        clusters ``nbr`` (cluster j's events for a swap, the union for a merge of
+        ``j`` and ``dead``); events of ``nbr`` move into ``j`` when ``x`` is closer.
+        ``nearest`` (position in ``nbr`` and distance of each own event's nearest
+        other representative) and ``outsiders`` (the events of ``nbr`` that can
+        reach ``x``) may be passed when already known.
+        """
+        xyz, D, reps = self.xyz, self.D, self.reps
+        nbr_reps = reps[nbr]
+        if nearest is None:
+            nearest = nearest_of_list(xyz, own, nbr_reps)
+        which, d_other = nearest
+        if outsiders is None:
+            outsiders = self._gather(nbr)
+        d_x = angles_to(xyz, own, x)
+        other_site = np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
+        stay = (d_x < d_other) | ((d_x == d_other) & (x < other_site))
+        stay[own == x] = True
+        d_out = angles_to(xyz, outsiders, x)
+        cur = self.dist[outsiders]
+        move_in = (d_out < cur) | (
+            (d_out == cur) & (x < reps[self.labels[outsiders]])
+        )
+        incoming = outsiders[move_in]
+        if dead is None:
+            # A swap: what stays is part of cluster j, already within the span.
+            if not fits_after_adding(xyz, own[stay], incoming, D):
+                return False
+            new_j = np.sort(np.concatenate([own[stay], incoming]))
+            span_j = None
+        else:
+            new_j = np.sort(np.concatenate([own[stay], incoming]))
+            span_j = span_of(xyz, new_j, D)[0]
+            if span_j > D:
+                return False
+        leaving = own[~stay]
+        leaving_to = nbr[which[~stay]]
+        flag = self._flag
+        flag[incoming] = True
+        changed = {}
+        for c in np.unique(np.concatenate([leaving_to, self.labels[incoming]])):
+            members = self.members[c]
+            members = members[~flag[members]]
+            added = leaving[leaving_to == c]
+            if not fits_after_adding(xyz, members, added, D):
+                flag[incoming] = False
+                return False
+            changed[c] = np.sort(np.concatenate([members, added]))
+        flag[incoming] = False
+        # Accept.
+        self.labels[own[stay]] = j
+        self.dist[own[stay]] = d_x[stay]
+        self.labels[leaving] = leaving_to
+        self.dist[leaving] = d_other[~stay]
+        self.labels[incoming] = j
+        self.dist[incoming] = d_out[move_in]
+        touched = [reps[j], x]
+        for c, members in changed.items():
+            self.members[c] = members
+            self.spans[c] = span_of(xyz, members, D)[0]
+            touched.append(reps[c])
+        self.members[j] = new_j
+        self.spans[j] = span_of(xyz, new_j, D)[0] if span_j is None else span_j
+        reps[j] = x
+        # Every cluster whose scan context (clusters within 3 D of its
+        # representative) includes a changed cluster must be scanned again.
+        for site in touched:
+            self.dirty[self.neighbours(site, 3.0 * D, [])] = True
+        self.dirty[j] = True
+        if dead is not None:
+            self.alive[dead] = False
+            self.members[dead] = _EMPTY
+        return True
+
+    # -- k-medoid swaps -----------------------------------------------------------
+    def optimise_cluster(self, j, rng):
+        """Test the members of cluster ``j`` as its representative (first
+        improvement); returns whether a swap was made."""
+        own = self.members[j]
+        if own.shape[0] < 2:
+            return False
+        xyz, w, D = self.xyz, self.w, self.D
+        rep = self.reps[j]
+        nbr = self.neighbours(rep, 3.0 * D, [j])
+        nearest = nearest_of_list(xyz, own, self.reps[nbr])
+        caps_own = nearest[1]
+        outsiders = self._gather(nbr)
+        d_out = self.dist[outsiders]
+        if outsiders.shape[0]:
+            reach = angles_to(xyz, outsiders, rep) <= d_out + self.spans[j] + 1e-12
+            outsiders, d_out = outsiders[reach], d_out[reach]
+        pts = np.concatenate([own, outsiders])
+        caps = np.concatenate([caps_own, d_out])
+        nbr_reps = self.reps[nbr]
+        rivals = np.concatenate(
+            [
+                np.where(nearest[0] >= 0, nbr_reps[np.maximum(nearest[0], 0)], -1),
+                self.reps[self.labels[outsiders]],
+            ]
+        ).astype(np.int64)
+        current = float(w[own] @ self.dist[own] + w[outsiders] @ d_out)
+        threshold = current - (1e-10 * current + 1e-300)
+        sizes = np.array([self.members[c].shape[0] for c in nbr], dtype=np.int64)
+        nbr_indptr = np.zeros(nbr.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sizes, out=nbr_indptr[1:])
+        nbr_members = self._gather(nbr)
+        receiver = nearest[0]
+        cand = np.flatnonzero(own != rep).astype(np.int64)
+        order = rng.permutation(cand.shape[0]).astype(np.int64)
+        lower = np.zeros(cand.shape[0])
+        start = 0
+        while True:
+            t, _, _ = first_improving_swap(
+                xyz, w, pts, caps, rivals, own.shape[0], cand, order, start,
+                threshold, lower, D, receiver, nbr_indptr, nbr_members, self._flag,
+            )
+            if t < 0:
+                return False
+            x = own[cand[order[t]]]
+            if self.try_move(j, x, own, nbr, nearest=nearest, outsiders=outsiders):
+                self.n_swaps += 1
+                return True
+            start = t + 1
+
+    def swap_pass(self, rng):
+        changed = False
+        for j in range(self.reps.shape[0]):
+            if self.alive[j] and self.dirty[j]:
+                self.dirty[j] = False
+                changed |= self.optimise_cluster(j, rng)
+        return changed
+
+    # -- merges -------------------------------------------------------------------
+    def merge_pass(self):
+        """Merge adjacent clusters whose union spans no more than the limit."""
+        xyz, D = self.xyz, self.D
+        ids = np.flatnonzero(self.alive)
+        if ids.shape[0] < 2:
+            return False
+        pairs = cKDTree(xyz[self.reps[ids]]).query_pairs(
+            chord_of(D) * (1.0 + 1e-9), output_type="ndarray"
+        )
+        if pairs.shape[0] == 0:
+            return False
+        pairs = ids[pairs]
+        diff = xyz[self.reps[pairs[:, 0]]] - xyz[self.reps[pairs[:, 1]]]
+        gaps = np.einsum("ij,ij->i", diff, diff)
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0], gaps))]
+        merged = False
+        for a, b in pairs:
+            if not (self.alive[a] and self.alive[b]):
+                continue
+            union = np.sort(np.concatenate([self.members[a], self.members[b]]))
+            if span_of(xyz, union, D)[0] > D:
+                continue
+            # The union's medoid first; if consistency would then push some span
+            # over the limit, the members nearest to it in turn.
+            medoid = weighted_medoid(xyz, self.w, union, self.priority)[0]
+            near = np.argsort(angles_to(xyz, union, medoid), kind="stable")
+            for rep in union[near[: _MERGE_CANDIDATES]]:
+                nbr = self.neighbours(rep, 3.0 * D, [a, b])
+                if self.try_move(a, rep, union, nbr, dead=b):
+                    self.n_merges += 1
+                    merged = True
+                    break
+        return merged
+
+    def result(self, n_iter):
+        ids = np.flatnonzero(self.alive)
+        ids = ids[np.argsort(self.reps[ids], kind="stable")]
+        relabel = np.full(self.reps.shape[0], -1, dtype=np.int64)
+        relabel[ids] = np.arange(ids.shape[0])
+        return GroupResult(
+            relabel[self.labels], self.reps[ids], n_iter, self.n_swaps, self.n_merges
+        )
+
+
+def fit_group(xyz, w, max_span_rad, max_iter, seed):
+    """Cluster one event group whose span exceeds the limit.
+
+    Steps: medial-axis subdivision, medoid of each part, consistency (with the
+    fix-up split of any cluster it makes too wide), then passes of representative
+    swaps and merges until a pass changes nothing or ``max_iter`` passes, then the
+    consistency fix-up once more.
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (m, 3)
+        Distinct unit vectors of the group, in canonical order.
+    w : ndarray of shape (m,)
+        Weights.
+    max_span_rad : float
+        Span limit (central angle).
+    max_iter : int
+        Largest number of optimisation passes.
+    seed : int
+        Seed of the candidate visiting orders.
+
+    Returns
+    -------
+    GroupResult
+    """
+    rng = np.random.default_rng(seed)
+    priority = rng.random(xyz.shape[0])
+    group = _Group(xyz, w, max_span_rad, priority)
+    parts = medial_axis_split(xyz, group.sites, max_span_rad)
+    reps = [weighted_medoid(xyz, w, part, priority)[0] for part in parts]
+    group.make_consistent(np.sort(np.asarray(reps, dtype=np.int64)))
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007
+        changed = group.swap_pass(rng)
+        changed |= group.merge_pass()
+        if not changed:
+            break
+    # Final fix-up: re-derive the assignment from the representatives alone.
+    group.make_consistent(np.sort(group.reps[group.alive]))
+    return group.result(n_iter)
