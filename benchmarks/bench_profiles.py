@@ -58,8 +58,9 @@ def seisgo_som(lat, lon, v, n_iterations, seed):
 
     all_v, lat0, lon0 = seisgo_extract(lat, lon, v)
     side = math.ceil(math.sqrt(math.sqrt(len(all_v))))
-    som = MiniSom(side, side, len(all_v[0]), sigma=0.3, learning_rate=0.1,
-                  random_seed=seed)
+    som = MiniSom(
+        side, side, len(all_v[0]), sigma=0.3, learning_rate=0.1, random_seed=seed
+    )
     som.random_weights_init(all_v)
     som.train(all_v, n_iterations)
     win_map = som.win_map(all_v)
@@ -67,8 +68,9 @@ def seisgo_som(lat, lon, v, n_iterations, seed):
     for c in range(len(all_v)):
         x, y = next(iter(som.win_map([all_v[c]]).keys()))
         rows.append([lat0[c], lon0[c], x * side + y + 1])
-    cdata = [win_map[(x, y)] for x in range(side) for y in range(side)
-             if (x, y) in win_map]
+    cdata = [
+        win_map[(x, y)] for x in range(side) for y in range(side) if (x, y) in win_map
+    ]
     return som.quantization_error(np.array(all_v)), len(cdata), rows
 
 
@@ -97,29 +99,39 @@ def run_case(name, lat, lon, depth, v, args):
     from sklearn.metrics import adjusted_rand_score
 
     n = int(np.sum(~np.isnan(v).any(axis=0)))
-    print(f"\n== {name}: model {v.shape[1]} x {v.shape[2]} x {v.shape[0]} "
-          f"(lat x lon x depth), {n} profiles")
+    print(
+        f"\n== {name}: model {v.shape[1]} x {v.shape[2]} x {v.shape[0]} "
+        f"(lat x lon x depth), {n} profiles"
+    )
     # Warm-up: Numba compilation (cached on disk after the first run) off the clock.
     ours_som(lat[:4], lon[:4], depth, v[:, :4, :4], 100, 0)
     ours_kmeans(lat[:4], lon[:4], depth, v[:, :4, :4], 2, 0)
 
     t_sg, (in_sg, lab_sg, _) = best_of(
-        lambda: seisgo_kmeans(lat, lon, v, args.k, args.seed), args.repeat_peer)
+        lambda: seisgo_kmeans(lat, lon, v, args.k, args.seed), args.repeat_peer
+    )
     t_us, (in_us, lab_us) = best_of(
-        lambda: ours_kmeans(lat, lon, depth, v, args.k, args.seed), args.repeat)
-    print(f"k-means k={args.k}: SeisGo {t_sg:.3f} s, skgeoclust {t_us:.3f} s, "
-          f"speed-up {t_sg / t_us:.1f}x; inertia {in_sg:.6g} vs {in_us:.6g} "
-          f"({100 * (in_us - in_sg) / in_sg:+.3f} %); ARI between them "
-          f"{adjusted_rand_score(lab_sg, lab_us):.4f}")
+        lambda: ours_kmeans(lat, lon, depth, v, args.k, args.seed), args.repeat
+    )
+    print(
+        f"k-means k={args.k}: SeisGo {t_sg:.3f} s, skgeoclust {t_us:.3f} s, "
+        f"speed-up {t_sg / t_us:.1f}x; inertia {in_sg:.6g} vs {in_us:.6g} "
+        f"({100 * (in_us - in_sg) / in_sg:+.3f} %); ARI between them "
+        f"{adjusted_rand_score(lab_sg, lab_us):.4f}"
+    )
 
     t_sg, (qe_sg, nodes_sg, _) = best_of(
-        lambda: seisgo_som(lat, lon, v, args.n_iterations, args.seed), args.repeat_peer)
+        lambda: seisgo_som(lat, lon, v, args.n_iterations, args.seed), args.repeat_peer
+    )
     t_us, (qe_us, nodes_us) = best_of(
-        lambda: ours_som(lat, lon, depth, v, args.n_iterations, args.seed), args.repeat)
-    print(f"SOM {args.n_iterations} iterations: SeisGo {t_sg:.3f} s, skgeoclust "
-          f"{t_us:.3f} s, speed-up {t_sg / t_us:.1f}x; quantization error "
-          f"{qe_sg:.6g} vs {qe_us:.6g} ({100 * (qe_us - qe_sg) / qe_sg:+.4f} %); "
-          f"populated nodes {nodes_sg} vs {nodes_us}")
+        lambda: ours_som(lat, lon, depth, v, args.n_iterations, args.seed), args.repeat
+    )
+    print(
+        f"SOM {args.n_iterations} iterations: SeisGo {t_sg:.3f} s, skgeoclust "
+        f"{t_us:.3f} s, speed-up {t_sg / t_us:.1f}x; quantization error "
+        f"{qe_sg:.6g} vs {qe_us:.6g} ({100 * (qe_us - qe_sg) / qe_sg:+.4f} %); "
+        f"populated nodes {nodes_sg} vs {nodes_us}"
+    )
 
 
 def main():
@@ -132,14 +144,22 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repeat-peer", type=int, default=1)
-    parser.add_argument("--no-real", action="store_true",
-                        help="skip the S362ANI+M model in ../shared/data")
+    parser.add_argument(
+        "--no-real",
+        action="store_true",
+        help="skip the S362ANI+M model in ../shared/data",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
     lat, lon, depth, v, _ = make_velocity_model(
-        args.n_lat, args.n_lon, args.n_depth, n_provinces=6, nan_fraction=0.005,
-        random_state=args.seed)
+        args.n_lat,
+        args.n_lon,
+        args.n_depth,
+        n_provinces=6,
+        nan_fraction=0.005,
+        random_state=args.seed,
+    )
     run_case("synthetic (make_velocity_model)", lat, lon, depth, v, args)
 
     real = Path(__file__).resolve().parents[2] / "shared" / "data" / "velocity_model"
@@ -148,8 +168,9 @@ def main():
         with np.load(real) as m:
             # Drop the repeated 180 E meridian so both sides see the same profiles.
             vs = m["vs"][:, :, :-1].astype(np.float64)
-            run_case("S362ANI+M global Vs", m["lat"], m["lon"][:-1], m["depth"], vs,
-                     args)
+            run_case(
+                "S362ANI+M global Vs", m["lat"], m["lon"][:-1], m["depth"], vs, args
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Self-organising map kernels: minisom's online training rule and batch winner search."""
+"""Self-organising map kernels: minisom's online training rule, batch winner search."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np

@@ -97,15 +97,31 @@ def _fit_euclidean(X, n_clusters, seed, n_init, max_iter):
     return best
 
 
-def _fit_tslearn(X, n_clusters, seed, n_init, max_iter, tol, metric,
-                 max_iter_barycenter, metric_params, n_jobs):
+def _fit_tslearn(
+    X,
+    n_clusters,
+    seed,
+    n_init,
+    max_iter,
+    tol,
+    metric,
+    max_iter_barycenter,
+    metric_params,
+    n_jobs,
+):
     """DTW / soft-DTW k-means through tslearn's TimeSeriesKMeans."""
     from tslearn.clustering import TimeSeriesKMeans
 
     model = TimeSeriesKMeans(
-        n_clusters=n_clusters, max_iter=max_iter, tol=tol, n_init=n_init,
-        metric=metric, max_iter_barycenter=max_iter_barycenter,
-        metric_params=metric_params, n_jobs=n_jobs, random_state=seed,
+        n_clusters=n_clusters,
+        max_iter=max_iter,
+        tol=tol,
+        n_init=n_init,
+        metric=metric,
+        max_iter_barycenter=max_iter_barycenter,
+        metric_params=metric_params,
+        n_jobs=n_jobs,
+        random_state=seed,
     ).fit(X[:, :, None])
     if model.cluster_centers_ is None:
         raise ValueError(
@@ -367,8 +383,16 @@ class ProfileKMeans(
         if self.metric == "euclidean":
             return _fit_euclidean(X, k, seed, self.n_init, self.max_iter)
         return _fit_tslearn(
-            X, k, seed, self.n_init, self.max_iter, self.tol, self.metric,
-            self.max_iter_barycenter, self.metric_params, self.n_jobs,
+            X,
+            k,
+            seed,
+            self.n_init,
+            self.max_iter,
+            self.tol,
+            self.metric,
+            self.max_iter_barycenter,
+            self.metric_params,
+            self.n_jobs,
         )
 
     def _k_range(self, n_samples):
@@ -411,7 +435,8 @@ class ProfileKMeans(
         n_samples = X.shape[0]
         rs = self.random_state
         seed = (
-            int(rs) if isinstance(rs, Integral) and not isinstance(rs, bool)
+            int(rs)
+            if isinstance(rs, Integral) and not isinstance(rs, bool)
             else int(check_random_state(rs).randint(np.iinfo(np.int32).max))
         )
         if self.n_clusters is not None:
@@ -433,7 +458,8 @@ class ProfileKMeans(
             )
             distortions = np.array([r.inertia for r in results])
             curve = (
-                distortions if self.knee_smoothing is None
+                distortions
+                if self.knee_smoothing is None
                 else box_smooth(distortions, self.knee_smoothing)
             )
             knee = knee_point(ks, curve)
@@ -482,8 +508,9 @@ class ProfileKMeans(
         if self.metric == "euclidean":
             # The kernel that labelled the training profiles: predict(X) == labels_.
             labels = np.empty(X.shape[0], dtype=np.int32)
-            assign_labels_parallel(X, self.cluster_centers_, labels,
-                                   np.empty(X.shape[0]))
+            assign_labels_parallel(
+                X, self.cluster_centers_, labels, np.empty(X.shape[0])
+            )
             return labels.astype(np.int64)
         return np.argmin(self._transform(X), axis=1)
 

@@ -1,4 +1,4 @@
-"""ProfileClusteringResult: SeisGo-style results of profile clustering, save/load, plots."""
+"""ProfileClusteringResult: SeisGo-style profile clusters, save/load and figures."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import json
@@ -51,9 +51,13 @@ def _restore_estimator(name, params, arrays, scalars):
     cls = _estimator_classes().get(name)
     if cls is None:
         raise ValueError(f"Unknown estimator {name!r} in the saved result.")
-    model = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+    model = cls(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    )
     for key, value in arrays.items():
-        setattr(model, key, value.astype(object) if key == "feature_names_in_" else value)
+        setattr(
+            model, key, value.astype(object) if key == "feature_names_in_" else value
+        )
     for key, value in scalars.items():
         setattr(model, key, tuple(value) if isinstance(value, list) else value)
     return model
@@ -112,8 +116,22 @@ class ProfileClusteringResult:
     """
 
     #: Keys answered by ``result[key]`` (SeisGo's outdict keys plus extras).
-    KEYS = ("method", "source", "tag", "depth", "model", "pred", "para",
-            "cluster_map", "data", "labels", "lat", "lon", "centers", "excluded")
+    KEYS = (
+        "method",
+        "source",
+        "tag",
+        "depth",
+        "model",
+        "pred",
+        "para",
+        "cluster_map",
+        "data",
+        "labels",
+        "lat",
+        "lon",
+        "centers",
+        "excluded",
+    )
 
     def __init__(self, method, model, profiles, *, source="vmodel", tag="v", para=None):
         self.method = method
@@ -126,8 +144,10 @@ class ProfileClusteringResult:
         self.lon = np.asarray(profiles["lon"])
         self.depth = np.asarray(profiles["depth"])
         excluded = profiles.get("excluded")
-        self.excluded = excluded if excluded is not None else Bunch(
-            lat=np.empty(0), lon=np.empty(0), reason=np.empty(0, dtype=str)
+        self.excluded = (
+            excluded
+            if excluded is not None
+            else Bunch(lat=np.empty(0), lon=np.empty(0), reason=np.empty(0, dtype=str))
         )
         self.labels = np.asarray(model.labels_)
         self.centers = np.asarray(model.cluster_centers_)
@@ -149,7 +169,9 @@ class ProfileClusteringResult:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - pandas is in the test extra
             raise ImportError("cluster_map needs pandas: pip install pandas") from exc
-        return pd.DataFrame({"lat": self.lat, "lon": self.lon, "cluster": self.labels + 1})
+        return pd.DataFrame(
+            {"lat": self.lat, "lon": self.lon, "cluster": self.labels + 1}
+        )
 
     def keys(self):
         """The keys answered by ``result[key]``."""
@@ -166,7 +188,8 @@ class ProfileClusteringResult:
     def __repr__(self):
         return (
             f"ProfileClusteringResult(method={self.method!r}, n_profiles="
-            f"{self.data.shape[0]}, n_z={self.depth.size}, n_clusters={self.n_clusters})"
+            f"{self.data.shape[0]}, n_z={self.depth.size}, "
+            f"n_clusters={self.n_clusters})"
         )
 
     # -- persistence -------------------------------------------------------------
@@ -192,19 +215,26 @@ class ProfileClusteringResult:
             return path
         if path.suffix != ".npz":
             raise ValueError(
-                f"Unknown result format {path.suffix!r}: use .npz, .pk, .pkl or .pickle."
+                f"Unknown result format {path.suffix!r}: use .npz, .pk, .pkl or "
+                ".pickle."
             )
         params, arrays, scalars = _estimator_state(self.model)
         meta = {
-            "method": self.method, "source": self.source, "tag": self.tag,
+            "method": self.method,
+            "source": self.source,
+            "tag": self.tag,
             "para": {k: _jsonable(v) for k, v in self.para.items()},
-            "estimator": type(self.model).__name__, "params": params,
+            "estimator": type(self.model).__name__,
+            "params": params,
             "scalars": scalars,
         }
         np.savez_compressed(
             path,
             meta=np.array(json.dumps(meta)),
-            data=self.data, lat=self.lat, lon=self.lon, depth=self.depth,
+            data=self.data,
+            lat=self.lat,
+            lon=self.lon,
+            depth=self.depth,
             excluded_lat=np.asarray(self.excluded["lat"]),
             excluded_lon=np.asarray(self.excluded["lon"]),
             excluded_reason=np.asarray(self.excluded["reason"]).astype(str),
@@ -236,12 +266,24 @@ class ProfileClusteringResult:
                 meta["estimator"], meta["params"], arrays, meta["scalars"]
             )
             profiles = Bunch(
-                X=npz["data"], lat=npz["lat"], lon=npz["lon"], depth=npz["depth"],
-                excluded=Bunch(lat=npz["excluded_lat"], lon=npz["excluded_lon"],
-                               reason=npz["excluded_reason"]),
+                X=npz["data"],
+                lat=npz["lat"],
+                lon=npz["lon"],
+                depth=npz["depth"],
+                excluded=Bunch(
+                    lat=npz["excluded_lat"],
+                    lon=npz["excluded_lon"],
+                    reason=npz["excluded_reason"],
+                ),
             )
-        return cls(meta["method"], model, profiles, source=meta["source"],
-                   tag=meta["tag"], para=meta["para"])
+        return cls(
+            meta["method"],
+            model,
+            profiles,
+            source=meta["source"],
+            tag=meta["tag"],
+            para=meta["para"],
+        )
 
     # -- figures -------------------------------------------------------------------
     def plot_profiles(self, *, figsize=None):
@@ -262,7 +304,10 @@ class ProfileClusteringResult:
         ncols = min(k, 6)
         nrows = int(np.ceil(k / ncols))
         fig, axes = plt.subplots(
-            nrows, ncols, squeeze=False, sharey=True,
+            nrows,
+            ncols,
+            squeeze=False,
+            sharey=True,
             figsize=figsize or (2.4 * ncols + 1, 3.6 * nrows),
         )
         for i, ax in enumerate(axes.ravel()):
@@ -297,11 +342,26 @@ class ProfileClusteringResult:
         fig, ax = plt.subplots(figsize=figsize)
         k = self.n_clusters
         cmap = plt.get_cmap("tab20" if k > 10 else "tab10", k)
-        sc = ax.scatter(self.lon, self.lat, c=self.labels + 1, cmap=cmap,
-                        vmin=0.5, vmax=k + 0.5, s=12, marker="s")
+        sc = ax.scatter(
+            self.lon,
+            self.lat,
+            c=self.labels + 1,
+            cmap=cmap,
+            vmin=0.5,
+            vmax=k + 0.5,
+            s=12,
+            marker="s",
+        )
         if self.excluded["lat"].size:
-            ax.scatter(self.excluded["lon"], self.excluded["lat"], c="none",
-                       edgecolors="0.6", s=10, marker="s", label="excluded")
+            ax.scatter(
+                self.excluded["lon"],
+                self.excluded["lat"],
+                c="none",
+                edgecolors="0.6",
+                s=10,
+                marker="s",
+                label="excluded",
+            )
             ax.legend(loc="lower right", fontsize=8)
         cbar = fig.colorbar(sc, ax=ax, ticks=np.arange(1, k + 1))
         cbar.set_label("cluster")

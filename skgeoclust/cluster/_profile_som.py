@@ -255,7 +255,9 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
                 f"init='pca' needs at least 2 features (depths), got {n_features}."
             )
 
-        som = self._new_minisom(grid_x, grid_y, n_features, _minisom_seed(self.random_state))
+        som = self._new_minisom(
+            grid_x, grid_y, n_features, _minisom_seed(self.random_state)
+        )
         if self.init == "pca":
             som.pca_weights_init(X)
         else:
@@ -273,7 +275,11 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
                 dtype=np.float64,
             )
             train_online(
-                X, order.astype(np.int64), weights_t, grid_y, float(self.sigma),
+                X,
+                order.astype(np.int64),
+                weights_t,
+                grid_y,
+                float(self.sigma),
                 float(self.learning_rate),
             )
             codebook = weights_t.T.reshape(grid_x, grid_y, n_features).copy()

@@ -50,9 +50,17 @@ def _show_or_save(result, plot, savefig, figbase, figsize):
         plt.show()
 
 
-def vpcluster_evaluate_kmean(ts, nrange, smooth=False, smooth_n=3, plot=True, njob=1,
-                             metric="euclidean", max_iter_barycenter=100,
-                             random_state=0):
+def vpcluster_evaluate_kmean(
+    ts,
+    nrange,
+    smooth=False,
+    smooth_n=3,
+    plot=True,
+    njob=1,
+    metric="euclidean",
+    max_iter_barycenter=100,
+    random_state=0,
+):
     """Best number of k-means clusters by the knee of the distortion curve (SeisGo).
 
     Parameters
@@ -98,9 +106,12 @@ def vpcluster_evaluate_kmean(ts, nrange, smooth=False, smooth_n=3, plot=True, nj
     X = _as_profiles(ts)
     nrange = np.asarray(nrange, dtype=np.int64)
     km = ProfileKMeans(
-        None, metric=metric, n_clusters_range=nrange,
+        None,
+        metric=metric,
+        n_clusters_range=nrange,
         knee_smoothing=int(smooth_n) if smooth else None,
-        max_iter_barycenter=max_iter_barycenter, random_state=random_state,
+        max_iter_barycenter=max_iter_barycenter,
+        random_state=random_state,
         n_jobs=njob,
     ).fit(X)
     distortion = km.distortions_ / X.shape[0]
@@ -110,12 +121,31 @@ def vpcluster_evaluate_kmean(ts, nrange, smooth=False, smooth_n=3, plot=True, nj
     return km.n_clusters_, ys
 
 
-def vpcluster_kmean(lat, lon, dep, vmodel, ncluster=None, nrange=None, spacing=1,
-                    njob=1, zrange=None, dz=None, verbose=False, plot=True,
-                    savefig=True, figbase="kmean", metric="euclidean",
-                    max_iter_barycenter=100, random_state=0, save=True,
-                    source="vmodel", tag="v", figsize=None, evaluate_smooth=False,
-                    evaluate_plot=True):
+def vpcluster_kmean(
+    lat,
+    lon,
+    dep,
+    vmodel,
+    ncluster=None,
+    nrange=None,
+    spacing=1,
+    njob=1,
+    zrange=None,
+    dz=None,
+    verbose=False,
+    plot=True,
+    savefig=True,
+    figbase="kmean",
+    metric="euclidean",
+    max_iter_barycenter=100,
+    random_state=0,
+    save=True,
+    source="vmodel",
+    tag="v",
+    figsize=None,
+    evaluate_smooth=False,
+    evaluate_plot=True,
+):
     """k-means clustering of the depth profiles of a 3-D model (SeisGo's signature).
 
     Parameters are SeisGo's: ``lat`` (n_lat,), ``lon`` (n_lon,), ``dep`` (n_depth,)
@@ -143,35 +173,71 @@ def vpcluster_kmean(lat, lon, dep, vmodel, ncluster=None, nrange=None, spacing=1
     >>> out["cluster_map"].shape, sorted(set(out["cluster_map"].cluster))
     ((120, 3), [1, 2, 3])
     """
-    profiles = extract_profiles(lat, lon, dep, vmodel, spacing=spacing,
-                                zrange=zrange, dz=dz)
+    profiles = extract_profiles(
+        lat, lon, dep, vmodel, spacing=spacing, zrange=zrange, dz=dz
+    )
     ss = []
     if ncluster is None:
         nrange = np.arange(2, 21) if nrange is None else np.asarray(nrange)
         ncluster, ss = vpcluster_evaluate_kmean(
-            profiles.X, nrange, smooth=evaluate_smooth, smooth_n=3,
-            plot=plot and evaluate_plot, njob=njob, metric=metric,
-            max_iter_barycenter=max_iter_barycenter, random_state=random_state,
+            profiles.X,
+            nrange,
+            smooth=evaluate_smooth,
+            smooth_n=3,
+            plot=plot and evaluate_plot,
+            njob=njob,
+            metric=metric,
+            max_iter_barycenter=max_iter_barycenter,
+            random_state=random_state,
         )
     km = ProfileKMeans(
-        int(ncluster), metric=metric, max_iter_barycenter=max_iter_barycenter,
-        random_state=random_state, n_jobs=njob,
+        int(ncluster),
+        metric=metric,
+        max_iter_barycenter=max_iter_barycenter,
+        random_state=random_state,
+        n_jobs=njob,
     ).fit(profiles.X)
-    para = {"n_clusters": int(ncluster), "n_jobs": njob, "metric": metric,
-            "max_iter_barycenter": max_iter_barycenter, "random_state": random_state,
-            "nrange": nrange, "sum_square": ss}
-    result = ProfileClusteringResult("k-means", km, profiles, source=source, tag=tag,
-                                     para=para)
+    para = {
+        "n_clusters": int(ncluster),
+        "n_jobs": njob,
+        "metric": metric,
+        "max_iter_barycenter": max_iter_barycenter,
+        "random_state": random_state,
+        "nrange": nrange,
+        "sum_square": ss,
+    }
+    result = ProfileClusteringResult(
+        "k-means", km, profiles, source=source, tag=tag, para=para
+    )
     if save:
         result.save(f"{figbase}_clusters_k{int(ncluster)}_results.pk")
     _show_or_save(result, plot, savefig, figbase, figsize)
     return result
 
 
-def vpcluster_som(lat, lon, depth, v, grid_size=None, spacing=1, niteration=50000,
-                  sigma=0.3, rate=0.1, verbose=False, plot=True, savefig=True,
-                  figbase="som", save=True, source="vmodel", tag="v", figsize=None,
-                  zrange=None, dz=None, n_clusters=None, random_state=None):
+def vpcluster_som(
+    lat,
+    lon,
+    depth,
+    v,
+    grid_size=None,
+    spacing=1,
+    niteration=50000,
+    sigma=0.3,
+    rate=0.1,
+    verbose=False,
+    plot=True,
+    savefig=True,
+    figbase="som",
+    save=True,
+    source="vmodel",
+    tag="v",
+    figsize=None,
+    zrange=None,
+    dz=None,
+    n_clusters=None,
+    random_state=None,
+):
     """SOM clustering of the depth profiles of a 3-D model (SeisGo's signature).
 
     SeisGo's arguments, plus ``zrange``/``dz`` (depth cut and interpolation, which
@@ -198,16 +264,28 @@ def vpcluster_som(lat, lon, depth, v, grid_size=None, spacing=1, niteration=5000
     >>> out["para"]["nx"], len(out["pred"]) == int(out["cluster_map"].cluster.max())
     (4, True)
     """
-    profiles = extract_profiles(lat, lon, depth, v, spacing=spacing, zrange=zrange,
-                                dz=dz)
-    som = ProfileSOM(grid_size, n_clusters=n_clusters, n_iterations=niteration,
-                     sigma=sigma, learning_rate=rate,
-                     random_state=random_state).fit(profiles.X)
+    profiles = extract_profiles(
+        lat, lon, depth, v, spacing=spacing, zrange=zrange, dz=dz
+    )
+    som = ProfileSOM(
+        grid_size,
+        n_clusters=n_clusters,
+        n_iterations=niteration,
+        sigma=sigma,
+        learning_rate=rate,
+        random_state=random_state,
+    ).fit(profiles.X)
     nx, ny = som.grid_shape_
-    para = {"nx": nx, "ny": ny, "sigma": sigma, "niteration": niteration,
-            "learning_rate": rate}
-    result = ProfileClusteringResult("som", som, profiles, source=source, tag=tag,
-                                     para=para)
+    para = {
+        "nx": nx,
+        "ny": ny,
+        "sigma": sigma,
+        "niteration": niteration,
+        "learning_rate": rate,
+    }
+    result = ProfileClusteringResult(
+        "som", som, profiles, source=source, tag=tag, para=para
+    )
     if save:
         result.save(f"{figbase}_clusters_k{nx}x{ny}_results.pk")
     _show_or_save(result, plot, savefig, figbase, figsize)

@@ -20,8 +20,10 @@ PROFILE_DIM_ALIASES = {
 
 
 def _is_dataarray(model):
-    return hasattr(model, "dims") and hasattr(model, "coords") and hasattr(
-        model, "transpose"
+    return (
+        hasattr(model, "dims")
+        and hasattr(model, "coords")
+        and hasattr(model, "transpose")
     )
 
 
@@ -64,7 +66,9 @@ def _check_axis(values, name, n_expected):
         )
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise ValueError(f"{name}[{bad[0]}] is {float(values[bad[0]])}; must be finite.")
+        raise ValueError(
+            f"{name}[{bad[0]}] is {float(values[bad[0]])}; must be finite."
+        )
     return values
 
 
@@ -89,7 +93,7 @@ def uniform_depth_grid(depth_min, depth_max, dz):
     array([ 0., 10., 20., 30., 40., 50., 60.])
     """
     # A relative slack absorbs rounding when (max - min) is a multiple of dz.
-    n = int(math.floor((depth_max - depth_min) / dz * (1.0 + 1e-12) + 1e-9)) + 1
+    n = math.floor((depth_max - depth_min) / dz * (1.0 + 1e-12) + 1e-9) + 1
     return depth_min + dz * np.arange(n, dtype=np.float64)
 
 
@@ -252,7 +256,8 @@ def extract_profiles(
     bad_lat = np.flatnonzero(np.abs(lat) > 90.0)
     if bad_lat.size:
         raise ValueError(
-            f"lat[{bad_lat[0]}] = {float(lat[bad_lat[0]])} is outside [-90, 90] degrees."
+            f"lat[{bad_lat[0]}] = {float(lat[bad_lat[0]])} is outside [-90, 90] "
+            "degrees."
         )
     if n_depth > 1:
         step = np.diff(depth)

@@ -28,17 +28,29 @@ def _provinces(n_provinces=4, random_state=0, n_lat=20, n_lon=25, n_depth=31):
 
 # -- results by hand --------------------------------------------------------------
 def test_toy_two_groups():
-    X = np.array([[4.0, 4.5, 4.6], [4.1, 4.5, 4.7], [3.0, 3.5, 4.4],
-                  [3.1, 3.4, 4.4], [3.0, 3.6, 4.5], [4.0, 4.4, 4.6]])
+    X = np.array(
+        [
+            [4.0, 4.5, 4.6],
+            [4.1, 4.5, 4.7],
+            [3.0, 3.5, 4.4],
+            [3.1, 3.4, 4.4],
+            [3.0, 3.6, 4.5],
+            [4.0, 4.4, 4.6],
+        ]
+    )
     km = ProfileKMeans(2, random_state=0).fit(X)
     a, b = km.labels_[0], km.labels_[2]
     assert_array_equal(km.labels_, [a, a, b, b, b, a])
     assert_allclose(km.cluster_centers_[a], X[[0, 1, 5]].mean(axis=0))
     expected = ((X[[0, 1, 5]] - X[[0, 1, 5]].mean(0)) ** 2).sum() + (
-        (X[2:5] - X[2:5].mean(0)) ** 2).sum()
+        (X[2:5] - X[2:5].mean(0)) ** 2
+    ).sum()
     assert km.inertia_ == pytest.approx(expected)
     assert km.score(X) == pytest.approx(-expected)
-    assert_allclose(km.transform(X).min(axis=1) ** 2, ((X - km.cluster_centers_[km.labels_]) ** 2).sum(1))
+    assert_allclose(
+        km.transform(X).min(axis=1) ** 2,
+        ((X - km.cluster_centers_[km.labels_]) ** 2).sum(1),
+    )
 
 
 def test_knee_point_by_hand():
@@ -65,7 +77,8 @@ def test_same_partition_as_tslearn_euclidean(seed):
     assert adjusted_rand_score(ours.labels_, ts.labels_) == 1.0
     assert ours.inertia_ == pytest.approx(ts.inertia_ * X.shape[0], rel=1e-9)
     assert adjusted_rand_score(truth, ours.labels_) >= adjusted_rand_score(
-        truth, ts.labels_)
+        truth, ts.labels_
+    )
 
 
 @settings(max_examples=25)
@@ -79,8 +92,9 @@ def test_knee_point_agrees_with_kneed(drops, decay):
     steps = np.array(drops) * decay ** np.arange(len(drops))
     y = 100.0 - np.concatenate(([0.0], np.cumsum(np.sort(steps)[::-1])))
     x = np.arange(2, 2 + y.size)
-    expected = kneed.KneeLocator(x, y, S=1.0, curve="convex",
-                                 direction="decreasing").knee
+    expected = kneed.KneeLocator(
+        x, y, S=1.0, curve="convex", direction="decreasing"
+    ).knee
     ours = knee_point(x, y)
     assert (ours is None and expected is None) or ours == expected
 
@@ -88,12 +102,13 @@ def test_knee_point_agrees_with_kneed(drops, decay):
 @pytest.mark.parametrize("n_provinces", [3, 4, 5])
 def test_auto_k_picks_the_province_count(n_provinces):
     X, truth = _provinces(n_provinces, random_state=n_provinces, n_lat=14, n_lon=16)
-    km = ProfileKMeans(None, n_clusters_range=range(2, 12), n_init=10,
-                       random_state=0).fit(X)
+    km = ProfileKMeans(
+        None, n_clusters_range=range(2, 12), n_init=10, random_state=0
+    ).fit(X)
     assert km.n_clusters_ == n_provinces
     assert adjusted_rand_score(truth, km.labels_) == 1.0
     assert km.distortions_.shape == (10,)
-    assert np.all(np.diff(km.distortions_[: n_provinces]) < 0)
+    assert np.all(np.diff(km.distortions_[:n_provinces]) < 0)
     assert_array_equal(km.n_clusters_range_, np.arange(2, 12))
 
 
@@ -101,27 +116,41 @@ def test_auto_k_with_smoothing_matches_seisgo_evaluation():
     kneed = pytest.importorskip("kneed")
     X, _ = _provinces(4, random_state=4, n_lat=14, n_lon=16)
     ks = np.arange(2, 12)
-    km = ProfileKMeans(None, n_clusters_range=ks, knee_smoothing=3,
-                       random_state=0).fit(X)
-    dist = np.array([TimeSeriesKMeans(int(k), random_state=0).fit(X[:, :, None]).inertia_
-                     for k in ks])
+    km = ProfileKMeans(None, n_clusters_range=ks, knee_smoothing=3, random_state=0).fit(
+        X
+    )
+    dist = np.array(
+        [
+            TimeSeriesKMeans(int(k), random_state=0).fit(X[:, :, None]).inertia_
+            for k in ks
+        ]
+    )
     assert_allclose(km.distortions_ / X.shape[0], dist, rtol=1e-8)
     ys = np.convolve(dist, np.ones(3) / 3, mode="same")
     ys[0], ys[-1] = dist[0], dist[-1]
-    seisgo = kneed.KneeLocator(ks, ys, S=1, curve="convex",
-                               direction="decreasing").all_knees[0]
+    seisgo = kneed.KneeLocator(
+        ks, ys, S=1, curve="convex", direction="decreasing"
+    ).all_knees[0]
     assert km.n_clusters_ == seisgo
 
 
 def test_dtw_delegates_to_tslearn():
     X, _ = _provinces(3, random_state=1, n_lat=6, n_lon=7, n_depth=12)
     ours = ProfileKMeans(3, metric="dtw", max_iter=5, random_state=0).fit(X)
-    ts = TimeSeriesKMeans(3, metric="dtw", max_iter=5, random_state=0).fit(X[:, :, None])
+    ts = TimeSeriesKMeans(3, metric="dtw", max_iter=5, random_state=0).fit(
+        X[:, :, None]
+    )
     assert_array_equal(ours.labels_, ts.labels_)
     assert_allclose(ours.cluster_centers_, ts.cluster_centers_[:, :, 0])
     assert_array_equal(ours.predict(X), ours.labels_)
-    soft = ProfileKMeans(3, metric="softdtw", max_iter=3, max_iter_barycenter=5,
-                         metric_params={"gamma": 0.1}, random_state=0).fit(X)
+    soft = ProfileKMeans(
+        3,
+        metric="softdtw",
+        max_iter=3,
+        max_iter_barycenter=5,
+        metric_params={"gamma": 0.1},
+        random_state=0,
+    ).fit(X)
     assert_array_equal(soft.predict(X), soft.labels_)
 
 
@@ -136,7 +165,9 @@ def test_pickle_and_predict_equals_labels():
     X, _ = _provinces()
     km = pickle.loads(pickle.dumps(ProfileKMeans(4, n_init=3, random_state=2).fit(X)))
     assert_array_equal(km.predict(X), km.labels_)
-    assert km.get_feature_names_out().tolist() == [f"profilekmeans{i}" for i in range(4)]
+    assert km.get_feature_names_out().tolist() == [
+        f"profilekmeans{i}" for i in range(4)
+    ]
 
 
 def test_grid_search_over_n_clusters_with_silhouette():
@@ -145,9 +176,12 @@ def test_grid_search_over_n_clusters_with_silhouette():
     def silhouette(est, X, y=None):
         return silhouette_score(X, est.predict(X))
 
-    search = GridSearchCV(ProfileKMeans(n_init=5, random_state=0),
-                          {"n_clusters": [2, 3, 4, 6, 8]}, scoring=silhouette,
-                          cv=2).fit(X)
+    search = GridSearchCV(
+        ProfileKMeans(n_init=5, random_state=0),
+        {"n_clusters": [2, 3, 4, 6, 8]},
+        scoring=silhouette,
+        cv=2,
+    ).fit(X)
     scores = search.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores)) and np.all(scores > 0.3)
     assert search.best_params_["n_clusters"] == [2, 3, 4, 6, 8][int(np.argmax(scores))]
@@ -174,11 +208,13 @@ def test_no_knee_warns_and_still_labels():
 
 @pytest.mark.parametrize(
     "params, match",
-    [({"n_clusters": 50}, "n_clusters=50 exceeds n_samples=10"),
-     ({"n_clusters": None, "n_clusters_range": [2, 3]}, "at least 3 values"),
-     ({"n_clusters": None, "n_clusters_range": [2, 3, 11]}, "holds 11, outside"),
-     ({"n_clusters": None, "n_clusters_range": [4, 3, 2]}, "strictly increasing"),
-     ({"n_clusters": None, "n_clusters_range": [2.5, 3, 4]}, "sequence of ints")],
+    [
+        ({"n_clusters": 50}, "n_clusters=50 exceeds n_samples=10"),
+        ({"n_clusters": None, "n_clusters_range": [2, 3]}, "at least 3 values"),
+        ({"n_clusters": None, "n_clusters_range": [2, 3, 11]}, "holds 11, outside"),
+        ({"n_clusters": None, "n_clusters_range": [4, 3, 2]}, "strictly increasing"),
+        ({"n_clusters": None, "n_clusters_range": [2.5, 3, 4]}, "sequence of ints"),
+    ],
 )
 def test_bad_cluster_counts(params, match):
     X = np.random.default_rng(0).normal(size=(10, 4))
@@ -187,11 +223,12 @@ def test_bad_cluster_counts(params, match):
         ProfileKMeans(**params).fit(X)
 
 
-# -- real data ---------------------------------------------------------------------------
+# -- real data -------------------------------------------------------------------------
 def test_s362anim_same_partition_as_tslearn(s362anim_velocity_model):
     m = s362anim_velocity_model
-    p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], spacing=2,
-                         zrange=(25, 700), dz=25.0)
+    p = extract_profiles(
+        m["lat"], m["lon"], m["depth"], m["vs"], spacing=2, zrange=(25, 700), dz=25.0
+    )
     ours = ProfileKMeans(6, random_state=0).fit(p.X)
     # tslearn stops once the mean inertia moves by < tol; with tol=0 it iterates to
     # the same fixed point as our Lloyd run (labels stable).

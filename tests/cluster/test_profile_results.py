@@ -1,4 +1,4 @@
-"""ProfileClusteringResult: SeisGo keys, consistent pred/cluster_map, save/load, figures."""
+"""ProfileClusteringResult: SeisGo keys, pred/cluster_map agree, save/load, figures."""
 
 import numpy as np
 import pytest
@@ -11,22 +11,33 @@ from skgeoclust.preprocessing import extract_profiles
 
 @pytest.fixture
 def profiles():
-    lat, lon, depth, model, _ = make_velocity_model(8, 9, 12, n_provinces=3,
-                                                    nan_fraction=0.1, random_state=0)
+    lat, lon, depth, model, _ = make_velocity_model(
+        8, 9, 12, n_provinces=3, nan_fraction=0.1, random_state=0
+    )
     with pytest.warns(UserWarning, match="hold NaN"):
         return extract_profiles(lat, lon, depth, model)
 
 
 @pytest.mark.parametrize(
     "method, estimator",
-    [("k-means", ProfileKMeans(3, random_state=0)),
-     ("som", ProfileSOM((4, 4), n_iterations=500, random_state=0))],
+    [
+        ("k-means", ProfileKMeans(3, random_state=0)),
+        ("som", ProfileSOM((4, 4), n_iterations=500, random_state=0)),
+    ],
 )
 def test_keys_pred_and_cluster_map_agree(profiles, method, estimator):
     est = estimator.fit(profiles.X)
     res = ProfileClusteringResult(method, est, profiles, source="synthetic", tag="Vs")
-    for key in ("method", "source", "tag", "depth", "model", "pred", "para",
-                "cluster_map"):
+    for key in (
+        "method",
+        "source",
+        "tag",
+        "depth",
+        "model",
+        "pred",
+        "para",
+        "cluster_map",
+    ):
         assert key in res and res[key] is not None
     cmap = res["cluster_map"]
     assert list(cmap.columns) == ["lat", "lon", "cluster"]
@@ -39,8 +50,10 @@ def test_keys_pred_and_cluster_map_agree(profiles, method, estimator):
 @pytest.mark.parametrize("suffix", [".npz", ".pk"])
 @pytest.mark.parametrize(
     "estimator",
-    [ProfileKMeans(3, random_state=0),
-     ProfileSOM(n_clusters=3, n_iterations=500, random_state=0)],
+    [
+        ProfileKMeans(3, random_state=0),
+        ProfileSOM(n_clusters=3, n_iterations=500, random_state=0),
+    ],
 )
 def test_save_load_round_trip(tmp_path, profiles, suffix, estimator):
     est = estimator.fit(profiles.X)
@@ -56,7 +69,7 @@ def test_save_load_round_trip(tmp_path, profiles, suffix, estimator):
 
 def test_unknown_format(tmp_path, profiles):
     res = ProfileClusteringResult("k-means", ProfileKMeans(2).fit(profiles.X), profiles)
-    with pytest.raises(ValueError, match="Unknown result format '.txt'"):
+    with pytest.raises(ValueError, match=r"Unknown result format '\.txt'"):
         res.save(tmp_path / "r.txt")
 
 
@@ -65,10 +78,16 @@ def test_figures_are_written(tmp_path, profiles):
     import matplotlib
 
     matplotlib.use("Agg")
-    res = ProfileClusteringResult("k-means", ProfileKMeans(3, random_state=0).fit(
-        profiles.X), profiles, tag="Vs (km/s)")
+    res = ProfileClusteringResult(
+        "k-means",
+        ProfileKMeans(3, random_state=0).fit(profiles.X),
+        profiles,
+        tag="Vs (km/s)",
+    )
     paths = res.save_figures(str(tmp_path / "model"))
     assert [p.rsplit("/", 1)[-1] for p in paths] == [
-        "model_clusters_k3.png", "model_clustermap_k3.png"]
+        "model_clusters_k3.png",
+        "model_clustermap_k3.png",
+    ]
     fig = res.plot_profiles()
     assert fig.axes[0].yaxis_inverted()  # depth increases downward

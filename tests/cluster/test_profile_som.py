@@ -27,10 +27,12 @@ def _provinces(n_provinces=4, random_state=0, n_lat=16, n_lon=20):
     return p.X, prov[p.lat_index, p.lon_index]
 
 
-def _minisom(X, grid, seed, n_iterations, *, sigma=0.3, lr=0.1, init="random",
-             random_order=False):
-    som = MiniSom(grid[0], grid[1], X.shape[1], sigma=sigma, learning_rate=lr,
-                  random_seed=seed)
+def _minisom(
+    X, grid, seed, n_iterations, *, sigma=0.3, lr=0.1, init="random", random_order=False
+):
+    som = MiniSom(
+        grid[0], grid[1], X.shape[1], sigma=sigma, learning_rate=lr, random_seed=seed
+    )
     som.pca_weights_init(X) if init == "pca" else som.random_weights_init(X)
     som.train(X, n_iterations, random_order=random_order)
     return som
@@ -46,8 +48,16 @@ def _purity(nodes, truth):
 
 # -- results by hand --------------------------------------------------------------
 def test_toy_two_groups():
-    X = np.array([[4.0, 4.5, 4.6], [4.1, 4.5, 4.7], [3.0, 3.5, 4.4],
-                  [3.1, 3.4, 4.4], [3.0, 3.6, 4.5], [4.0, 4.4, 4.6]])
+    X = np.array(
+        [
+            [4.0, 4.5, 4.6],
+            [4.1, 4.5, 4.7],
+            [3.0, 3.5, 4.4],
+            [3.1, 3.4, 4.4],
+            [3.0, 3.6, 4.5],
+            [4.0, 4.4, 4.6],
+        ]
+    )
     som = ProfileSOM((2, 2), n_clusters=2, n_iterations=200, random_state=0).fit(X)
     assert adjusted_rand_score([0, 0, 1, 1, 1, 0], som.labels_) == 1.0
     assert_allclose(som.cluster_centers_[som.labels_[0]], X[[0, 1, 5]].mean(axis=0))
@@ -64,18 +74,33 @@ def test_default_grid_is_fourth_root_per_side():
 # -- equivalence with minisom -----------------------------------------------------
 @pytest.mark.parametrize(
     "grid, sigma, init, random_order",
-    [((5, 5), 0.3, "random", False), ((4, 6), 1.5, "random", True),
-     ((3, 7), 1.0, "pca", False)],
+    [
+        ((5, 5), 0.3, "random", False),
+        ((4, 6), 1.5, "random", True),
+        ((3, 7), 1.0, "pca", False),
+    ],
 )
 def test_codebook_equals_minisom(grid, sigma, init, random_order):
     X, _ = _provinces()
     som = _minisom(X, grid, 7, 3000, sigma=sigma, init=init, random_order=random_order)
-    ours = ProfileSOM(grid, n_iterations=3000, sigma=sigma, init=init,
-                      random_order=random_order, random_state=7).fit(X)
+    ours = ProfileSOM(
+        grid,
+        n_iterations=3000,
+        sigma=sigma,
+        init=init,
+        random_order=random_order,
+        random_state=7,
+    ).fit(X)
     assert_allclose(ours.codebook_, som.get_weights(), rtol=0, atol=1e-10)
-    via_minisom = ProfileSOM(grid, n_iterations=3000, sigma=sigma, init=init,
-                             random_order=random_order, algorithm="minisom",
-                             random_state=7).fit(X)
+    via_minisom = ProfileSOM(
+        grid,
+        n_iterations=3000,
+        sigma=sigma,
+        init=init,
+        random_order=random_order,
+        algorithm="minisom",
+        random_state=7,
+    ).fit(X)
     assert_array_equal(via_minisom.codebook_, som.get_weights())
 
 
@@ -95,7 +120,9 @@ def test_labels_and_measures_match_minisom():
     for k in range(ours.n_clusters_):
         assert_allclose(ours.cluster_centers_[k], X[ours.labels_ == k].mean(axis=0))
     assert_array_equal(ours.node_labels_.ravel()[populated], np.arange(populated.size))
-    assert np.all(ours.node_labels_.ravel()[np.setdiff1d(np.arange(36), populated)] == -1)
+    assert np.all(
+        ours.node_labels_.ravel()[np.setdiff1d(np.arange(36), populated)] == -1
+    )
 
 
 def test_to_minisom_round_trip():
@@ -109,8 +136,11 @@ def test_to_minisom_round_trip():
 # -- properties ----------------------------------------------------------------------
 @settings(max_examples=15)
 @given(
-    X=arrays(np.float64, st.tuples(st.integers(2, 40), st.integers(1, 5)),
-             elements=st.floats(-5, 5)),
+    X=arrays(
+        np.float64,
+        st.tuples(st.integers(2, 40), st.integers(1, 5)),
+        elements=st.floats(-5, 5),
+    ),
     seed=st.integers(0, 1000),
 )
 def test_bmus_in_grid_and_labels_in_range(X, seed):
@@ -148,7 +178,7 @@ def test_float32_and_float64_agree():
     assert_allclose(a.codebook_, b.codebook_, atol=1e-5)
 
 
-# -- two-level clustering ---------------------------------------------------------------
+# -- two-level clustering --------------------------------------------------------------
 @pytest.mark.parametrize("n_provinces", [3, 4, 5])
 def test_ward_on_codebook_recovers_provinces(n_provinces):
     X, truth = _provinces(n_provinces, random_state=n_provinces)
@@ -168,7 +198,9 @@ def test_grid_search_over_grid_size_with_silhouette():
 
     search = GridSearchCV(
         ProfileSOM(n_clusters=3, n_iterations=3000, random_state=0),
-        {"grid_size": [3, 5, (4, 6)]}, scoring=silhouette, cv=2,
+        {"grid_size": [3, 5, (4, 6)]},
+        scoring=silhouette,
+        cv=2,
     ).fit(X)
     assert search.best_params_["grid_size"] in (3, 5, (4, 6))
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
@@ -199,11 +231,12 @@ def test_pca_init_needs_two_features():
         ProfileSOM(init="pca", n_iterations=10).fit(np.ones((5, 1)))
 
 
-# -- real data ----------------------------------------------------------------------------
+# -- real data -------------------------------------------------------------------------
 def test_s362anim_codebook_equals_minisom(s362anim_velocity_model):
     m = s362anim_velocity_model
-    p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], spacing=3,
-                         zrange=(25, 800))
+    p = extract_profiles(
+        m["lat"], m["lon"], m["depth"], m["vs"], spacing=3, zrange=(25, 800)
+    )
     som = _minisom(p.X, (7, 7), 11, 5000)
     ours = ProfileSOM((7, 7), n_clusters=6, n_iterations=5000, random_state=11).fit(p.X)
     assert_allclose(ours.codebook_, som.get_weights(), rtol=0, atol=1e-10)

@@ -20,9 +20,21 @@ def model():
 def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
     lat, lon, dep, v, prov = model
     figbase = str(tmp_path / "my_model")
-    out = clustering.vpcluster_kmean(lat, lon, dep, v, ncluster=3, spacing=1,
-                                     zrange=[0, 150], dz=5.0, plot=False, save=True,
-                                     figbase=figbase, source="tomography", tag="Vs")
+    out = clustering.vpcluster_kmean(
+        lat,
+        lon,
+        dep,
+        v,
+        ncluster=3,
+        spacing=1,
+        zrange=[0, 150],
+        dz=5.0,
+        plot=False,
+        save=True,
+        figbase=figbase,
+        source="tomography",
+        tag="Vs",
+    )
     path = f"{figbase}_clusters_k3_results.pk"
     assert os.path.exists(path)
     back = ProfileClusteringResult.load(path)
@@ -36,20 +48,36 @@ def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
 
 def test_vpcluster_kmean_auto_k(model):
     lat, lon, dep, v, _ = model
-    out = clustering.vpcluster_kmean(lat, lon, dep, v, ncluster=None,
-                                     nrange=np.arange(2, 10), plot=False, save=False,
-                                     evaluate_smooth=False)
+    out = clustering.vpcluster_kmean(
+        lat,
+        lon,
+        dep,
+        v,
+        ncluster=None,
+        nrange=np.arange(2, 10),
+        plot=False,
+        save=False,
+        evaluate_smooth=False,
+    )
     assert out["para"]["n_clusters"] == 3
     assert len(out["para"]["sum_square"]) == 8
     # SeisGo's 3-point box smoothing blunts a sharp knee and moves it one k later.
-    smoothed = clustering.vpcluster_kmean(lat, lon, dep, v, ncluster=None,
-                                          nrange=np.arange(2, 10), plot=False,
-                                          save=False, evaluate_smooth=True)
+    smoothed = clustering.vpcluster_kmean(
+        lat,
+        lon,
+        dep,
+        v,
+        ncluster=None,
+        nrange=np.arange(2, 10),
+        plot=False,
+        save=False,
+        evaluate_smooth=True,
+    )
     assert smoothed["para"]["n_clusters"] == 4
 
 
 def test_vpcluster_evaluate_kmean_accepts_tslearn_dataset(model):
-    lat, lon, dep, v, _ = model
+    v = model[3]
     ts = v.reshape(v.shape[0], -1).T[:, :, None]  # tslearn (n, sz, 1)
     nbest, ys = clustering.vpcluster_evaluate_kmean(ts, np.arange(2, 9), plot=False)
     assert nbest == 3 and ys.shape == (7,)
@@ -62,9 +90,19 @@ def test_vpcluster_som_labels_match_pred_and_figures(tmp_path, model):
     matplotlib.use("Agg")
     lat, lon, dep, v, prov = model
     figbase = str(tmp_path / "som_model")
-    out = clustering.vpcluster_som(lat, lon, dep, v, niteration=5000, plot=True,
-                                   savefig=True, figbase=figbase, save=True,
-                                   n_clusters=3, random_state=0)
+    out = clustering.vpcluster_som(
+        lat,
+        lon,
+        dep,
+        v,
+        niteration=5000,
+        plot=True,
+        savefig=True,
+        figbase=figbase,
+        save=True,
+        n_clusters=3,
+        random_state=0,
+    )
     nx, ny = out["para"]["nx"], out["para"]["ny"]
     assert os.path.exists(f"{figbase}_clusters_k{nx}x{ny}_results.pk")
     assert os.path.exists(f"{figbase}_clusters_k3.png")

@@ -17,8 +17,12 @@ def test_asymptotic_decay_is_minisoms():
 
 
 @settings(max_examples=10)
-@given(seed=st.integers(0, 2**16), grid=st.tuples(st.integers(1, 6), st.integers(1, 6)),
-       sigma=st.floats(0.1, 3.0), order_seed=st.integers(0, 100))
+@given(
+    seed=st.integers(0, 2**16),
+    grid=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    sigma=st.floats(0.1, 3.0),
+    order_seed=st.integers(0, 100),
+)
 def test_train_online_equals_minisom_update_rule(seed, grid, sigma, order_seed):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(30, 4))
@@ -29,14 +33,23 @@ def test_train_online_equals_minisom_update_rule(seed, grid, sigma, order_seed):
         som.update(X[i], som.winner(X[i]), t, order.size)
     weights_t = np.ascontiguousarray(w0.reshape(-1, 4).T)
     train_online(X, order, weights_t, grid[1], sigma, 0.5)
-    assert_allclose(weights_t.T.reshape(*grid, 4), som.get_weights(), rtol=0,
-                    atol=1e-10)
+    assert_allclose(
+        weights_t.T.reshape(*grid, 4), som.get_weights(), rtol=0, atol=1e-10
+    )
 
 
-@given(X=arrays(np.float64, st.tuples(st.integers(1, 30), st.just(3)),
-                elements=st.floats(-100, 100)),
-       codebook=arrays(np.float64, st.tuples(st.integers(2, 9), st.just(3)),
-                       elements=st.floats(-100, 100)))
+@given(
+    X=arrays(
+        np.float64,
+        st.tuples(st.integers(1, 30), st.just(3)),
+        elements=st.floats(-100, 100),
+    ),
+    codebook=arrays(
+        np.float64,
+        st.tuples(st.integers(2, 9), st.just(3)),
+        elements=st.floats(-100, 100),
+    ),
+)
 def test_best_matching_units_equals_numpy(X, codebook):
     n = X.shape[0]
     bmu, second, sq = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)

@@ -1,4 +1,4 @@
-"""extract_profiles: grid order, depth cut and interpolation, NaN and meridian handling."""
+"""extract_profiles: grid order, depth cut/interpolation, NaN and meridian handling."""
 
 import warnings
 
@@ -69,7 +69,9 @@ def test_nan_outside_zrange_does_not_exclude():
     model[2, 0, 0] = np.nan
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        p = extract_profiles([0.0], [0.0, 1.0], [0.0, 10.0, 20.0], model, zrange=(0, 10))
+        p = extract_profiles(
+            [0.0], [0.0, 1.0], [0.0, 10.0, 20.0], model, zrange=(0, 10)
+        )
     assert p.X.shape == (2, 2)
 
 
@@ -97,16 +99,22 @@ def test_duplicate_meridian_drop_and_keep():
     assert p.X.shape == (4, 2)
     assert_array_equal(p.excluded.lon, [180.0, 180.0])
     assert_array_equal(p.excluded.reason, ["duplicate_meridian"] * 2)
-    kept = extract_profiles([0.0, 10.0], lon, [0.0, 1.0], model,
-                            duplicate_meridian="keep")
+    kept = extract_profiles(
+        [0.0, 10.0], lon, [0.0, 1.0], model, duplicate_meridian="keep"
+    )
     assert kept.X.shape == (6, 2)
 
 
 # -- equivalence ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"spacing": 2}, {"zrange": (20.0, 120.0)}, {"dz": 7.5},
-     {"spacing": 3, "zrange": (10.0, 150.0), "dz": 4.0}],
+    [
+        {},
+        {"spacing": 2},
+        {"zrange": (20.0, 120.0)},
+        {"dz": 7.5},
+        {"spacing": 3, "zrange": (10.0, 150.0), "dz": 4.0},
+    ],
 )
 def test_matches_seisgo_loop(kwargs):
     lat, lon, depth, model, _ = make_velocity_model(
@@ -169,16 +177,28 @@ def test_dataarray_input_is_reordered_by_dimension_name():
     ],
 )
 def test_bad_input_raises_naming_the_problem(change, match):
-    kwargs = {"lat": [0.0, 1.0], "lon": [0.0, 1.0], "depth": [0.0, 5.0, 10.0],
-              "model": np.ones((3, 2, 2))}
+    kwargs = {
+        "lat": [0.0, 1.0],
+        "lon": [0.0, 1.0],
+        "depth": [0.0, 5.0, 10.0],
+        "model": np.ones((3, 2, 2)),
+    }
     kwargs.update(change)
     with pytest.raises(ValueError, match=match):
-        extract_profiles(kwargs.pop("lat"), kwargs.pop("lon"), kwargs.pop("depth"),
-                         kwargs.pop("model"), **kwargs)
+        extract_profiles(
+            kwargs.pop("lat"),
+            kwargs.pop("lon"),
+            kwargs.pop("depth"),
+            kwargs.pop("model"),
+            **kwargs,
+        )
 
 
 def test_all_nan_raises():
-    with pytest.raises(ValueError, match="no profile is left"), warnings.catch_warnings():
+    with (
+        pytest.raises(ValueError, match="no profile is left"),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore")
         extract_profiles([0.0], [0.0], [0.0, 1.0], np.full((2, 1, 1), np.nan))
 
@@ -188,7 +208,7 @@ def test_coordinates_required_for_plain_arrays():
         extract_profiles(None, [0.0], [0.0], np.ones((1, 1, 1)))
 
 
-# -- real data --------------------------------------------------------------------------
+# -- real data -------------------------------------------------------------------------
 def test_s362anim_global_model(s362anim_velocity_model):
     m = s362anim_velocity_model
     p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], zrange=(25, 700))
