@@ -117,24 +117,12 @@ def train_online(data, order, weights_t, grid_y, sigma, learning_rate):
     return weights_t
 
 
-@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
-def best_matching_units(X, codebook, bmu, second, sq_dist):
-    """Best and second-best matching node of every sample (exact squared distances).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    codebook : ndarray of shape (n_nodes, n_features)
-    bmu : ndarray of shape (n_samples,), int64
-        Output: index of the nearest node (first index on ties).
-    second : ndarray of shape (n_samples,), int64
-        Output: index of the second-nearest node (-1 for a one-node map).
-    sq_dist : ndarray of shape (n_samples,)
-        Output: squared Euclidean distance to the nearest node.
-    """
-    n_samples, n_features = X.shape
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _winner_rows(X, codebook, bmu, second, sq_dist, start, stop):
+    """Best and second-best node of rows ``start:stop`` (see best_matching_units)."""
+    n_features = X.shape[1]
     n_nodes = codebook.shape[0]
-    for s in prange(n_samples):
+    for s in range(start, stop):
         best = -1
         runner = -1
         best_d = np.inf
@@ -152,4 +140,35 @@ def best_matching_units(X, codebook, bmu, second, sq_dist):
         bmu[s] = best
         second[s] = runner
         sq_dist[s] = best_d
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def best_matching_units(X, codebook, bmu, second, sq_dist):
+    """Best and second-best matching node of every sample (exact squared distances).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    codebook : ndarray of shape (n_nodes, n_features)
+    bmu : ndarray of shape (n_samples,), int64
+        Output: index of the nearest node (first index on ties).
+    second : ndarray of shape (n_samples,), int64
+        Output: index of the second-nearest node (-1 for a one-node map).
+    sq_dist : ndarray of shape (n_samples,)
+        Output: squared Euclidean distance to the nearest node.
+    """
+    _winner_rows(X, codebook, bmu, second, sq_dist, 0, X.shape[0])
+    return bmu, second, sq_dist
+
+
+@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
+def best_matching_units_parallel(X, codebook, bmu, second, sq_dist):
+    """Same as :func:`best_matching_units`, with a ``prange`` over chunks of rows."""
+    n = X.shape[0]
+    chunk = 1024
+    n_chunks = (n + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        _winner_rows(
+            X, codebook, bmu, second, sq_dist, c * chunk, min(n, (c + 1) * chunk)
+        )
     return bmu, second, sq_dist

@@ -20,7 +20,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgeoclust._kernels.kmeans import accumulate_cluster_sums, assign_labels_parallel
+from skgeoclust._kernels.kmeans import (
+    accumulate_cluster_sums,
+    assign_labels,
+    assign_labels_parallel,
+)
+
+#: Below this many multiply-adds per assignment, threads cost more than they save.
+_PARALLEL_WORK = 2_000_000
+
+
+def _assign(X, centers, labels, sq_dist):
+    """Nearest centre of every row (exact squared distances); returns the inertia."""
+    if X.shape[0] * centers.shape[0] * X.shape[1] < _PARALLEL_WORK:
+        return assign_labels(X, centers, labels, sq_dist)
+    return assign_labels_parallel(X, centers, labels, sq_dist)
 
 
 class _KMeansResult(NamedTuple):
@@ -63,7 +77,7 @@ def _lloyd(X, centers, max_iter):
     labels = np.full(n_samples, -1, dtype=np.int32)
     new_labels = np.empty(n_samples, dtype=np.int32)
     sq_dist = np.empty(n_samples, dtype=np.float64)
-    inertia = assign_labels_parallel(X, centers, new_labels, sq_dist)
+    inertia = _assign(X, centers, new_labels, sq_dist)
     n_iter = 0
     while n_iter < max_iter and not np.array_equal(labels, new_labels):
         labels, new_labels = new_labels, labels
@@ -76,7 +90,7 @@ def _lloyd(X, centers, max_iter):
             sums[empty] = X[far]
             counts[empty] = 1.0
         centers = sums / counts[:, None]
-        inertia = assign_labels_parallel(X, centers, new_labels, sq_dist)
+        inertia = _assign(X, centers, new_labels, sq_dist)
         n_iter += 1
     return _KMeansResult(centers, new_labels.astype(np.int64), float(inertia), n_iter)
 
@@ -508,9 +522,7 @@ class ProfileKMeans(
         if self.metric == "euclidean":
             # The kernel that labelled the training profiles: predict(X) == labels_.
             labels = np.empty(X.shape[0], dtype=np.int32)
-            assign_labels_parallel(
-                X, self.cluster_centers_, labels, np.empty(X.shape[0])
-            )
+            _assign(X, self.cluster_centers_, labels, np.empty(X.shape[0]))
             return labels.astype(np.int64)
         return np.argmin(self._transform(X), axis=1)
 

@@ -13,7 +13,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgeoclust._kernels.som import best_matching_units, train_online
+from skgeoclust._kernels.som import (
+    best_matching_units,
+    best_matching_units_parallel,
+    train_online,
+)
+
+#: Below this many multiply-adds, the winner search runs on one thread.
+_PARALLEL_WORK = 2_000_000
 
 #: minisom's rectangular topographic-error threshold (diagonal neighbours count as
 #: adjacent).
@@ -32,13 +39,11 @@ def _winners(X, codebook):
     bmu = np.empty(n, dtype=np.int64)
     second = np.empty(n, dtype=np.int64)
     sq = np.empty(n, dtype=np.float64)
-    best_matching_units(
-        np.ascontiguousarray(X, dtype=np.float64),
-        np.ascontiguousarray(codebook, dtype=np.float64),
-        bmu,
-        second,
-        sq,
-    )
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    codebook = np.ascontiguousarray(codebook, dtype=np.float64)
+    serial = X.shape[0] * codebook.shape[0] * X.shape[1] < _PARALLEL_WORK
+    kernel = best_matching_units if serial else best_matching_units_parallel
+    kernel(X, codebook, bmu, second, sq)
     return _Winners(bmu, second, np.sqrt(sq))
 
 

@@ -188,6 +188,20 @@ def test_grid_search_over_n_clusters_with_silhouette():
     assert search.best_estimator_.n_clusters_ == search.best_params_["n_clusters"]
 
 
+@settings(max_examples=20)
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 6))
+def test_inertia_never_increases_with_iterations(seed, k):
+    X = np.random.default_rng(seed).normal(size=(60, 5))
+    inertias = [
+        ProfileKMeans(k, max_iter=m, random_state=seed).fit(X).inertia_
+        for m in (1, 2, 3, 5, 300)
+    ]
+    assert np.all(np.diff(inertias) <= 1e-9 * inertias[0])
+    km = ProfileKMeans(k, random_state=seed).fit(X)
+    assert set(km.labels_.tolist()) <= set(range(k))
+    assert_array_equal(km.predict(X), km.labels_)
+
+
 # -- edge cases and errors ------------------------------------------------------------
 def test_n_clusters_equal_n_samples():
     X = np.arange(12.0).reshape(4, 3)

@@ -7,7 +7,12 @@ from hypothesis.extra.numpy import arrays
 from minisom import MiniSom
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skgeoclust._kernels.som import asymptotic_decay, best_matching_units, train_online
+from skgeoclust._kernels.som import (
+    asymptotic_decay,
+    best_matching_units,
+    best_matching_units_parallel,
+    train_online,
+)
 
 
 def test_asymptotic_decay_is_minisoms():
@@ -69,3 +74,16 @@ def test_single_node_has_no_second():
     assert_array_equal(bmu, [0, 0])
     assert_array_equal(second, [-1, -1])
     assert_allclose(sq, [2.0, 2.0])
+
+
+def test_serial_and_parallel_winner_search_agree():
+    rng = np.random.default_rng(0)
+    X, codebook = rng.normal(size=(3000, 7)), rng.normal(size=(25, 7))
+    out = [
+        (np.empty(3000, np.int64), np.empty(3000, np.int64), np.empty(3000))
+        for _ in range(2)
+    ]
+    best_matching_units(X, codebook, *out[0])
+    best_matching_units_parallel(X, codebook, *out[1])
+    for a, b in zip(*out):
+        assert_array_equal(a, b)
