@@ -259,6 +259,15 @@ def test_azerbaijan_table1_reproduced(azerbaijan_paper_box):
     )
 
 
+def test_azerbaijan_ari_db192_hdb15(azerbaijan_paper_box):
+    """Section 5: ARI("db 192", "hdb 15") = 0.48 (noise as a label, as the paper)."""
+    X = (azerbaijan_paper_box - PAPER_BOUNDS[0]) / (PAPER_BOUNDS[1] - PAPER_BOUNDS[0])
+    db192 = DBSCAN(eps=0.05, min_samples=80).fit(X).labels_
+    hdb15 = HDBSCAN(min_cluster_size=100, min_samples=101, copy=True).fit(X).labels_
+    ari = adjusted_rand_matrix([db192, hdb15], names=["db 192", "hdb 15"])
+    assert ari.loc["db 192", "hdb 15"] == pytest.approx(0.48, abs=0.005)
+
+
 # 4. errors ------------------------------------------------------------------------
 def test_errors():
     X = np.random.default_rng(0).normal(size=(20, 2))
