@@ -34,6 +34,7 @@ def _plot_distortion(nrange, distortion, ys, nbest, smooth):
     ax.set_ylabel("sum of distance to center")
     ax.set_xticks(nrange)
     ax.legend()
+    plt.show()
     return fig
 
 
