@@ -143,24 +143,32 @@ def out_of_core_child(args):
                                   random_state=args.seed, verbose=args.verbose)
     km.fit(source)
     t_fit = time.perf_counter() - t
+    peak_fit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
     out = os.path.join(args.dir, "labels.out.npy")
     labels = km.label_to(source, out)
     t_label = time.perf_counter() - t
+    peak_label = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n_labels = labels.shape[0]
-    counts = np.zeros(K, dtype=np.int64)
-    for start in range(0, n_labels, 1 << 22):
-        counts += np.bincount(labels[start : start + (1 << 22)], minlength=K)
+    offset = labels.offset
     del labels
+    # check with plain file reads (a memory map would add its pages to our RSS)
+    counts = np.zeros(K, dtype=np.int64)
+    with open(out, "rb") as fh:
+        fh.seek(offset)
+        while chunk := fh.read(1 << 24):
+            counts += np.bincount(np.frombuffer(chunk, dtype=np.int32), minlength=K)
     os.remove(out)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"rows={source.n_rows} shards={len(source.paths)} dtype={source.dtype} "
           f"batch={args.batch_sizes[0]}")
     print(f"fit: {t_fit:.1f} s ({km.n_steps_} mini-batch steps, {km.n_iter_} Lloyd "
           f"passes, inertia {km.inertia_:.6g}); label_to: {t_label:.1f} s")
-    print(f"labels written {n_labels} == rows read {source.n_rows}: "
-          f"{n_labels == source.n_rows and counts.sum() == source.n_rows}")
-    print(f"peak RSS of the fitting process: {peak_mb:.0f} MB")
+    print("phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in km.timings_.items()))
+    print(f"labels written {n_labels} == rows read {source.n_rows}, label counts sum "
+          f"{counts.sum()}: {n_labels == source.n_rows == counts.sum()}")
+    print(f"peak RSS of the fitting process: after fit {peak_fit:.0f} MB, after "
+          f"label_to {peak_label:.0f} MB, at exit {peak_mb:.0f} MB")
 
 
 def out_of_core(args):

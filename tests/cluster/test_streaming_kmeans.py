@@ -327,3 +327,13 @@ def test_bad_parameters():
     km = StreamingMiniBatchKMeans(2).fit(X)
     with pytest.raises(TypeError, match="predict_stream or label_to"):
         km.predict(ArraySource(X))
+
+
+def test_verbose_reports_rows_per_second(capsys):
+    X = _mixture(16, n=600)
+    km = StreamingMiniBatchKMeans(3, batch_size=64, verbose=1, random_state=0).fit(X)
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "mini-batch pass 1" in text and "evaluation pass" in text
+    assert "rows" in text
+    assert set(km.timings_) == {"warm_start", "mini_batch", "refine", "evaluate"}
