@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV
 from tslearn.clustering import TimeSeriesKMeans
 
 from skgeoclust.cluster import ProfileKMeans
-from skgeoclust.cluster._profile_kmeans import box_smooth, knee_point
+from skgeoclust.cluster._knee import box_smooth, knee_point
 from skgeoclust.datasets import make_velocity_model
 from skgeoclust.preprocessing import extract_profiles
 

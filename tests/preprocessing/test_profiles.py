@@ -162,6 +162,21 @@ def test_dataarray_input_is_reordered_by_dimension_name():
     assert_array_equal(a.lat, b.lat)
 
 
+def test_spacing_pair_strides_lat_and_lon_separately():
+    lat, lon, depth, model, _ = make_velocity_model(7, 9, 5, random_state=0)
+    p = extract_profiles(lat, lon, depth, model, spacing=(2, 3))
+    assert_array_equal(np.unique(p.lat_index), [0, 2, 4, 6])
+    assert_array_equal(np.unique(p.lon_index), [0, 3, 6])
+    assert_array_equal(p.X[1], model[:, 0, 3])
+
+
+def test_dataarray_without_depth_dimension():
+    xr = pytest.importorskip("xarray")
+    da = xr.DataArray(np.ones((2, 3, 4)), dims=("time", "lat", "lon"))
+    with pytest.raises(ValueError, match="no 'depth' dimension"):
+        extract_profiles(None, None, None, da)
+
+
 # -- errors ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "change, match",
