@@ -202,8 +202,8 @@ class ClusterSweep(BaseEstimator):
 
     Three things make it fast where the naive loop is slow, with identical results:
 
-    - for :class:`sklearn.cluster.DBSCAN` with a Euclidean or Manhattan metric and
-      a grid over ``eps`` and ``min_samples``, one k-nearest-neighbour structure
+    - for :class:`sklearn.cluster.DBSCAN` with Euclidean or Manhattan metrics and
+      a grid over ``eps``, ``min_samples`` (and ``metric``), one k-nearest-neighbour structure
       serves the whole grid and one minimum spanning tree of the
       mutual-reachability graph serves every ``eps`` at a given ``min_samples``;
     - for :class:`sklearn.cluster.HDBSCAN` (Euclidean or Manhattan, tree-based
@@ -328,32 +328,38 @@ class ClusterSweep(BaseEstimator):
         self.n_jobs = n_jobs
 
     def _fast_dbscan_plan(self, grid):
+        """(metric code, eps, min_samples) per grid point, or None."""
         if self.method != "auto" or type(self.estimator) is not DBSCAN:
             return None
-        if not all(set(p) <= {"eps", "min_samples"} for p in grid):
-            return None
+        free = {"eps", "min_samples", "metric", "p", "algorithm", "leaf_size", "n_jobs"}
         base = self.estimator.get_params()
-        metric = _dbscan_metric(base)
-        if metric is None:
-            return None
-        return metric
+        plan = []
+        for p in grid:
+            params = {**base, **p}
+            code = _dbscan_metric(params)
+            if not set(p) <= free or code is None:
+                return None
+            plan.append((code, float(params["eps"]), int(params["min_samples"])))
+        return plan
 
-    def _dbscan_labels(self, X, grid, metric):
-        base = self.estimator.get_params()
-        points = [(float(p.get("eps", base["eps"])), int(p.get("min_samples", base["min_samples"]))) for p in grid]
-        k = min(max(m for _, m in points), X.shape[0])
-        knn_idx, knn_rd = _shared_knn(X, k, metric)
-        groups = {}
-        for q, (eps, m) in enumerate(points):
-            groups.setdefault(m, []).append((q, eps))
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_dbscan_group)(X, knn_idx, knn_rd, m, [e for _, e in items], metric)
-            for m, items in groups.items()
-        )
-        labels = np.empty((len(grid), X.shape[0]), dtype=np.int64)
-        for (m, items), block in zip(groups.items(), results):
-            for (q, _), row in zip(items, block):
-                labels[q] = row
+    def _dbscan_labels(self, X, plan):
+        labels = np.empty((len(plan), X.shape[0]), dtype=np.int64)
+        for metric in sorted({code for code, _, _ in plan}):
+            k = min(max(m for code, _, m in plan if code == metric), X.shape[0])
+            knn_idx, knn_rd = _shared_knn(X, k, metric)
+            groups = {}
+            for q, (code, eps, m) in enumerate(plan):
+                if code == metric:
+                    groups.setdefault(m, []).append((q, eps))
+            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(_dbscan_group)(
+                    X, knn_idx, knn_rd, m, [e for _, e in items], metric
+                )
+                for m, items in groups.items()
+            )
+            for items, block in zip(groups.values(), results):
+                for (q, _), row in zip(items, block):
+                    labels[q] = row
         return labels
 
     def _hdbscan_labels(self, X, plan):
@@ -395,12 +401,12 @@ class ClusterSweep(BaseEstimator):
         grid = list(ParameterGrid(self.param_grid))
         if not grid:
             raise ValueError("param_grid is empty: there is nothing to sweep.")
-        metric = self._fast_dbscan_plan(grid)
+        dbscan_plan = self._fast_dbscan_plan(grid)
         hdbscan_plan = (
             _hdbscan_plan(self.estimator, grid, X.shape[0]) if self.method == "auto" else None
         )
-        if metric is not None:
-            labels = self._dbscan_labels(X, grid, metric)
+        if dbscan_plan is not None:
+            labels = self._dbscan_labels(X, dbscan_plan)
         elif hdbscan_plan is not None:
             labels = self._hdbscan_labels(X, hdbscan_plan)
         else:
