@@ -73,8 +73,7 @@ def throughput(args):
         t = time.perf_counter()
         km = KMeans(K, n_init=1, random_state=args.seed).fit(X)
         t_km = time.perf_counter() - t
-        print(f"rows={args.rows} d={D} k={K} busy={args.busy} "
-              f"cpus={os.cpu_count()}")
+        print(f"rows={args.rows} d={D} k={K} busy={args.busy} cpus={os.cpu_count()}")
         print(f"KMeans(n_init=1): {t_km:.2f} s, inertia {km.inertia_:.6g}")
         for bs in args.batch_sizes:
             batches = [X[i : i + bs] for i in range(0, args.rows, bs)]
@@ -88,8 +87,9 @@ def throughput(args):
             t_sk = time.perf_counter() - t
             sk_inertia = _inertia(X, mbk.cluster_centers_)
 
-            params = dict(n_clusters=K, batch_size=bs, random_state=args.seed,
-                          refine_max_iter=0)
+            params = dict(
+                n_clusters=K, batch_size=bs, random_state=args.seed, refine_max_iter=0
+            )
             ours = StreamingMiniBatchKMeans(n_passes=1, **params).fit(X)
             t_ours = ours.timings_["mini_batch"]  # the mini-batch pass alone
 
@@ -101,22 +101,32 @@ def throughput(args):
             t_pf = time.perf_counter() - t
 
             t = time.perf_counter()
-            full = StreamingMiniBatchKMeans(K, batch_size=bs,
-                                            random_state=args.seed).fit(X)
+            full = StreamingMiniBatchKMeans(
+                K, batch_size=bs, random_state=args.seed
+            ).fit(X)
             t_full = time.perf_counter() - t
 
             r_sk, r_ours, r_pf = args.rows / t_sk, args.rows / t_ours, args.rows / t_pf
             print(f"batch {bs}:")
-            print(f"  sklearn MiniBatchKMeans partial_fit: {r_sk / 1e6:7.2f} M rows/s, "
-                  f"inertia/KMeans {sk_inertia / km.inertia_:.4f} "
-                  f"(pool fit {t_init:.2f} s)")
-            print(f"  StreamingMiniBatchKMeans pass      : {r_ours / 1e6:7.2f} M rows/s, "
-                  f"inertia/KMeans {ours.inertia_ / km.inertia_:.4f} "
-                  f"-> throughput ratio {r_ours / r_sk:.1f}x")
-            print(f"  StreamingMiniBatchKMeans partial_fit: {r_pf / 1e6:6.2f} M rows/s "
-                  f"(public per-batch API, validates each batch) -> {r_pf / r_sk:.1f}x")
-            print(f"  default fit (exact Lloyd refinement): {t_full:.2f} s, "
-                  f"{full.n_iter_} passes, inertia/KMeans {full.inertia_ / km.inertia_:.4f}")
+            print(
+                f"  sklearn MiniBatchKMeans partial_fit: {r_sk / 1e6:7.2f} M rows/s, "
+                f"inertia/KMeans {sk_inertia / km.inertia_:.4f} "
+                f"(pool fit {t_init:.2f} s)"
+            )
+            print(
+                f"  StreamingMiniBatchKMeans pass      : {r_ours / 1e6:7.2f} M rows/s, "
+                f"inertia/KMeans {ours.inertia_ / km.inertia_:.4f} "
+                f"-> throughput ratio {r_ours / r_sk:.1f}x"
+            )
+            print(
+                f"  StreamingMiniBatchKMeans partial_fit: {r_pf / 1e6:6.2f} M rows/s "
+                f"(public per-batch API, validates each batch) -> {r_pf / r_sk:.1f}x"
+            )
+            print(
+                f"  default fit (exact Lloyd refinement): {t_full:.2f} s, "
+                f"{full.n_iter_} passes, "
+                f"inertia/KMeans {full.inertia_ / km.inertia_:.4f}"
+            )
     finally:
         if busy is not None:
             busy.terminate()
@@ -139,8 +149,9 @@ def out_of_core_child(args):
 
     source = NpyShardSource(args.dir)
     t = time.perf_counter()
-    km = StreamingMiniBatchKMeans(K, batch_size=args.batch_sizes[0],
-                                  random_state=args.seed, verbose=args.verbose)
+    km = StreamingMiniBatchKMeans(
+        K, batch_size=args.batch_sizes[0], random_state=args.seed, verbose=args.verbose
+    )
     km.fit(source)
     t_fit = time.perf_counter() - t
     peak_fit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -160,41 +171,67 @@ def out_of_core_child(args):
             counts += np.bincount(np.frombuffer(chunk, dtype=np.int32), minlength=K)
     os.remove(out)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"rows={source.n_rows} shards={len(source.paths)} dtype={source.dtype} "
-          f"batch={args.batch_sizes[0]}")
-    print(f"fit: {t_fit:.1f} s ({km.n_steps_} mini-batch steps, {km.n_iter_} Lloyd "
-          f"passes, inertia {km.inertia_:.6g}); label_to: {t_label:.1f} s")
+    print(
+        f"rows={source.n_rows} shards={len(source.paths)} dtype={source.dtype} "
+        f"batch={args.batch_sizes[0]}"
+    )
+    print(
+        f"fit: {t_fit:.1f} s ({km.n_steps_} mini-batch steps, {km.n_iter_} Lloyd "
+        f"passes, inertia {km.inertia_:.6g}); label_to: {t_label:.1f} s"
+    )
     print("phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in km.timings_.items()))
-    print(f"labels written {n_labels} == rows read {source.n_rows}, label counts sum "
-          f"{counts.sum()}: {n_labels == source.n_rows == counts.sum()}")
-    print(f"peak RSS of the fitting process: after fit {peak_fit:.0f} MB, after "
-          f"label_to {peak_label:.0f} MB, at exit {peak_mb:.0f} MB")
+    print(
+        f"labels written {n_labels} == rows read {source.n_rows}, label counts sum "
+        f"{counts.sum()}: {n_labels == source.n_rows == counts.sum()}"
+    )
+    print(
+        f"peak RSS of the fitting process: after fit {peak_fit:.0f} MB, after "
+        f"label_to {peak_label:.0f} MB, at exit {peak_mb:.0f} MB"
+    )
 
 
 def out_of_core(args):
     t = time.perf_counter()
     write_shards(args.dir, args.rows, args.seed)
     print(f"shards ready in {time.perf_counter() - t:.0f} s under {args.dir}")
-    cmd = [sys.executable, __file__, "out-of-core-child", "--dir", args.dir,
-           "--seed", str(args.seed), "--batch-sizes", str(args.batch_sizes[0]),
-           "--verbose", str(args.verbose)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "out-of-core-child",
+        "--dir",
+        args.dir,
+        "--seed",
+        str(args.seed),
+        "--batch-sizes",
+        str(args.batch_sizes[0]),
+        "--verbose",
+        str(args.verbose),
+    ]
     subprocess.run(cmd, check=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", nargs="?", default="throughput",
-                        choices=["throughput", "out-of-core", "out-of-core-child"])
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        default="throughput",
+        choices=["throughput", "out-of-core", "out-of-core-child"],
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 4096])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--busy", action="store_true",
-                        help="keep one core busy with another process")
+    parser.add_argument(
+        "--busy", action="store_true", help="keep one core busy with another process"
+    )
     parser.add_argument("--dir", default="/tmp/smbk_shards")
     parser.add_argument("--verbose", type=int, default=0)
     args = parser.parse_args()
-    {"throughput": throughput, "out-of-core": out_of_core,
-     "out-of-core-child": out_of_core_child}[args.mode](args)
+    {
+        "throughput": throughput,
+        "out-of-core": out_of_core,
+        "out-of-core-child": out_of_core_child,
+    }[args.mode](args)
 
 
 if __name__ == "__main__":

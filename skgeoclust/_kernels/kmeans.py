@@ -99,7 +99,9 @@ def assign_labels_parallel(X, centers, labels, min_sq_dist):
     for c in prange(n_chunks):
         dist = np.empty(centers.shape[0])
         stop = min(n, (c + 1) * chunk)
-        partial[c] = _assign_rows(X, c * chunk, stop, centers_t, labels, min_sq_dist, dist)
+        partial[c] = _assign_rows(
+            X, c * chunk, stop, centers_t, labels, min_sq_dist, dist
+        )
     inertia = 0.0
     for c in range(n_chunks):
         inertia += partial[c]

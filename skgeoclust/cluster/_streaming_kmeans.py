@@ -19,12 +19,25 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgeoclust._kernels.kmeans import (
-    accumulate_cluster_sums,
-    assign_labels,
-    assign_labels_parallel,
-    first_nonfinite_row,
-    minibatch_step,
+from skgeoclust._kernels.kmeans import accumulate_cluster_sums, first_nonfinite_row
+from skgeoclust.cluster._streaming_steps import (
+    _BLOCK_ROWS,
+    DEFAULT_INIT_SIZE,
+    _assign,
+    _batch_flags,
+    _check_finite,
+    _distances,
+    _farthest,
+    _float_dtype,
+    _iter_blocks,
+    _lloyd_on_pool,
+    _MiniBatchState,
+    _new_centers,
+    _predict_block,
+    _Progress,
+    _raise_nonfinite,
+    _transform_block,
+    _where,
 )
 from skgeoclust.streams._sources import (
     ArraySource,
@@ -33,219 +46,6 @@ from skgeoclust.streams._sources import (
     as_batch_source,
     is_dask_array,
 )
-
-#: Default size of the warm-start pool (the seed document's S).
-DEFAULT_INIT_SIZE = 25_600
-#: Rows per read in the exact passes (Lloyd refinement, evaluation, labelling).
-_BLOCK_ROWS = 65_536
-#: Blocks at least this long are assigned with the threaded kernel.
-_PARALLEL_ROWS = 16_384
-_POOL_MAX_ITER = 100
-
-
-def _float_dtype(dtype):
-    return np.float32 if np.dtype(dtype) == np.float32 else np.float64
-
-
-def _assign(X, centers, labels=None, min_sq_dist=None):
-    """Nearest-centre labels, squared distances and inertia of an in-memory block."""
-    n = X.shape[0]
-    labels = np.empty(n, dtype=np.int32) if labels is None else labels
-    min_sq_dist = np.empty(n) if min_sq_dist is None else min_sq_dist
-    kernel = assign_labels_parallel if n >= _PARALLEL_ROWS else assign_labels
-    inertia = kernel(X, centers, labels, min_sq_dist)
-    return labels, min_sq_dist, inertia
-
-
-def _raise_nonfinite(row, where):
-    raise ValueError(
-        f"{where}: row {row} contains NaN or infinity; clean or drop it before "
-        "clustering (every row must get a label)."
-    )
-
-
-def _check_finite(X, where, row_offset=0):
-    bad = first_nonfinite_row(X)
-    if bad >= 0:
-        _raise_nonfinite(row_offset + bad, where)
-
-
-def _predict_block(block, centers):
-    """Labels of one Dask block (module level so it pickles to workers)."""
-    block = np.ascontiguousarray(block, dtype=centers.dtype)
-    _check_finite(block, "Dask block")
-    return _assign(block, centers)[0]
-
-
-def _transform_block(block, centers):
-    block = np.ascontiguousarray(block, dtype=centers.dtype)
-    _check_finite(block, "Dask block")
-    return _distances(block, centers)
-
-
-def _distances(X, centers):
-    d2 = (
-        np.einsum("ij,ij->i", X, X)[:, None]
-        - 2.0 * X @ centers.T
-        + np.einsum("ij,ij->i", centers, centers)[None, :]
-    )
-    return np.sqrt(np.maximum(d2, 0.0))
-
-
-def _lloyd_on_pool(pool, centers, tol_abs):
-    """In-memory Lloyd iterations on the warm-start pool; returns centres, sizes, inertia."""
-    k, d = centers.shape
-    centers = centers.astype(pool.dtype, copy=True)
-    for _ in range(_POOL_MAX_ITER):
-        labels, min_sq, _ = _assign(pool, centers)
-        sums, counts = np.zeros((k, d)), np.zeros(k)
-        accumulate_cluster_sums(pool, labels, sums, counts)
-        new = _new_centers(sums, counts, centers, _farthest(pool, min_sq, k))
-        shift = float(((new - centers) ** 2).sum())
-        centers = new.astype(pool.dtype)
-        if shift <= tol_abs:
-            break
-    labels, _, inertia = _assign(pool, centers)
-    sizes = np.bincount(labels, minlength=k).astype(np.float64)
-    return centers, sizes, inertia
-
-
-def _farthest(X, min_sq_dist, k):
-    """Up to ``k`` (squared distance, row) pairs farthest from their centres."""
-    m = min(k, X.shape[0])
-    idx = np.argpartition(min_sq_dist, X.shape[0] - m)[X.shape[0] - m :]
-    return [(float(min_sq_dist[i]), np.array(X[i], dtype=np.float64)) for i in idx]
-
-
-def _new_centers(sums, counts, old_centers, far_points):
-    """Cluster means; an empty cluster moves to the farthest point not yet used."""
-    new = np.array(old_centers, dtype=np.float64)
-    full = counts > 0
-    new[full] = sums[full] / counts[full, None]
-    empty = np.flatnonzero(~full)
-    far_points = sorted(far_points, key=lambda t: -t[0])
-    for j, (_, row) in zip(empty, far_points):
-        new[j] = row
-    return new
-
-
-class _MiniBatchState:
-    """Running state of the mini-batch loop, shared by ``fit`` and ``partial_fit``."""
-
-    def __init__(self, centers, weight_sums, rng, n_since_reassign, ratio):
-        self.centers = np.array(centers, copy=True)
-        self.centers_new = np.empty_like(self.centers)
-        self.weight_sums = np.array(weight_sums, dtype=np.float64, copy=True)
-        k, d = self.centers.shape
-        self.batch_sums = np.zeros((k, d))
-        self.batch_counts = np.zeros(k)
-        self.to_reassign = np.zeros(k, dtype=bool)
-        self.labels = np.empty(0, dtype=np.int32)
-        self.min_sq = np.empty(0)
-        self.rng = rng
-        self.n_since_reassign = n_since_reassign
-        self.ratio = float(ratio)
-        self.n_steps = 0
-        self.n_reassigned = 0
-
-    def step(self, X, where, row_offset=0):
-        """One step on the batch ``X``; ``where()`` names it in error messages."""
-        n = X.shape[0]
-        if self.labels.shape[0] < n:
-            self.labels = np.empty(n, dtype=np.int32)
-            self.min_sq = np.empty(n)
-        inertia, bad, n_flagged = minibatch_step(
-            X,
-            self.centers,
-            self.centers_new,
-            self.weight_sums,
-            self.labels[:n],
-            self.min_sq[:n],
-            self.batch_sums,
-            self.batch_counts,
-            self.ratio,
-            self.to_reassign,
-        )
-        if bad >= 0:  # the kernel wrote nothing
-            _raise_nonfinite(row_offset + bad, where())
-        # Periodic random reassignment of small centres, as in scikit-learn: every
-        # 10 * n_clusters rows, or at once when a centre has never been fed.
-        self.n_since_reassign += n
-        k = self.centers.shape[0]
-        if self.n_since_reassign >= 10 * k or (self.weight_sums == 0).any():
-            self.n_since_reassign = 0
-            if n_flagged and self.ratio > 0:
-                self._reassign(X)
-        self.centers, self.centers_new = self.centers_new, self.centers
-        self.n_steps += 1
-        return inertia
-
-    def _reassign(self, X):
-        to = self.to_reassign.copy()
-        if to.all():
-            to[np.argmax(self.weight_sums)] = False
-        cap = int(0.5 * X.shape[0])
-        if to.sum() > cap:
-            to[np.argsort(self.weight_sums)[cap:]] = False
-        n_re = int(to.sum())
-        if n_re == 0:
-            return
-        rows = self.rng.choice(X.shape[0], size=n_re, replace=False)
-        self.centers_new[to] = X[rows]
-        self.weight_sums[to] = self.weight_sums[~to].min()
-        self.n_reassigned += n_re
-
-
-class _Progress:
-    """Rows/s progress for long passes: tqdm when installed, else one line per pass."""
-
-    def __init__(self, verbose, total, desc):
-        self.verbose, self.desc, self.n, self.bar = verbose, desc, 0, None
-        self.t0 = time.perf_counter()
-        if verbose:
-            try:
-                from tqdm.auto import tqdm
-
-                self.bar = tqdm(total=total, desc=desc, unit="rows", unit_scale=True)
-            except ImportError:
-                pass
-
-    def update(self, n):
-        self.n += n
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self, extra=""):
-        if self.bar is not None:
-            self.bar.set_postfix_str(extra)
-            self.bar.close()
-        elif self.verbose:
-            dt = max(time.perf_counter() - self.t0, 1e-9)
-            print(f"{self.desc}: {self.n} rows in {dt:.2f} s ({self.n / dt:,.0f} rows/s) {extra}")
-
-
-def _iter_blocks(source, batch_size, dtype):
-    """Yield ``(first_batch, first_row, block)``; blocks hold whole batches."""
-    m = max(1, _BLOCK_ROWS // batch_size)
-    row = 0
-    for b, block in enumerate(source.iter_batches(batch_size * m)):
-        block = np.ascontiguousarray(block, dtype=dtype)
-        yield b * m, row, block
-        row += block.shape[0]
-
-
-def _batch_flags(is_test, b0, n_rows, batch_size):
-    """Per-row test flags of a block starting at batch ``b0`` (None: no test rows)."""
-    if is_test is None:
-        return None
-    flags = is_test[b0 : b0 + -(-n_rows // batch_size)]
-    if not flags.any():
-        return None
-    return np.repeat(flags, batch_size)[:n_rows]
-
-
-def _where(b0, row0, batch_size, row):
-    return f"batch {b0 + row // batch_size}, source row {row0 + row}"
 
 
 class StreamingMiniBatchKMeans(
@@ -721,7 +521,11 @@ default="k-means++"
         """
         first = not hasattr(self, "cluster_centers_")
         X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=first, ensure_all_finite=False
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=first,
+            ensure_all_finite=False,
         )
         X = np.ascontiguousarray(X)
         if first:
@@ -732,7 +536,11 @@ default="k-means++"
                 )
             _check_finite(X, "partial_fit batch")
             rng = check_random_state(self.random_state)
-            size = X.shape[0] if self.init_size is None else min(self.init_size, X.shape[0])
+            size = (
+                X.shape[0]
+                if self.init_size is None
+                else min(self.init_size, X.shape[0])
+            )
             centers, counts, _ = self._warm_start(X[:size], rng)
             state = _MiniBatchState(centers, counts, rng, 0, self.reassignment_ratio)
             n_steps = n_reassigned = 0
@@ -787,13 +595,19 @@ default="k-means++"
                 _predict_block, self.cluster_centers_, dtype=np.int32, drop_axis=1
             )
         if isinstance(X, BatchSource):
-            raise TypeError("predict takes arrays; use predict_stream or label_to for a source.")
+            raise TypeError(
+                "predict takes arrays; use predict_stream or label_to for a source."
+            )
         X = self._validate_predict_X(X, "predict")
         return _assign(X, self.cluster_centers_)[0]
 
     def _validate_predict_X(self, X, method):
         X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=False
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            ensure_all_finite=False,
         )
         X = np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
         _check_finite(X, f"{method}: X")
@@ -895,7 +709,7 @@ default="k-means++"
             mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(n,))
             offset = mm.offset
             del mm
-            sink = open(path, "r+b")  # noqa: SIM115 - closed below
+            sink = open(path, "r+b")
             sink.seek(offset)
         elif tuple(getattr(out, "shape", ())) != (n,):
             raise ValueError(

@@ -1,4 +1,4 @@
-"""Batch sources for out-of-core estimators: arrays, memmaps, .npy shards, Parquet, Dask.
+"""Batch sources for out-of-core estimators: arrays, memmaps, .npy, Parquet, Dask.
 
 A source knows its row count and yields the same batches, in the same order, every
 time it is iterated; :class:`~skgeoclust.cluster.StreamingMiniBatchKMeans` reads it

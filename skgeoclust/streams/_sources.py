@@ -137,7 +137,9 @@ class ArraySource(BatchSource):
         if not hasattr(X, "shape") or not hasattr(X, "dtype"):
             X = np.asarray(X)
         if len(X.shape) != 2:
-            raise ValueError(f"X must be 2-D (n_rows, n_features), got shape {X.shape}.")
+            raise ValueError(
+                f"X must be 2-D (n_rows, n_features), got shape {X.shape}."
+            )
         self.X = X
         self.n_rows, self.n_features = (int(s) for s in X.shape)
         self.dtype = np.dtype(X.dtype)
@@ -307,7 +309,9 @@ class ParquetSource(BatchSource):
 
         for path in self.paths:
             with pq.ParquetFile(path) as pf:
-                for rb in pf.iter_batches(batch_size=self.read_rows, columns=self.columns):
+                for rb in pf.iter_batches(
+                    batch_size=self.read_rows, columns=self.columns
+                ):
                     block = np.empty((rb.num_rows, self.n_features), dtype=self.dtype)
                     for f, name in enumerate(self.columns):
                         col = rb.column(rb.schema.get_field_index(name))
@@ -339,7 +343,9 @@ class DaskArraySource(BatchSource):
         if not is_dask_array(x):
             raise TypeError(f"x must be a dask array, got {type(x).__name__}.")
         if x.ndim != 2:
-            raise ValueError(f"x must be 2-D (n_rows, n_features), got shape {x.shape}.")
+            raise ValueError(
+                f"x must be 2-D (n_rows, n_features), got shape {x.shape}."
+            )
         if any(np.isnan(c) for chunks in x.chunks for c in chunks):
             raise ValueError(
                 "the dask array has unknown chunk sizes; call x.compute_chunk_sizes() "

@@ -1,4 +1,4 @@
-"""StreamingMiniBatchKMeans: results, equivalences, sources, Dask, checkpoints, errors."""
+"""StreamingMiniBatchKMeans: results, equivalences, sources, Dask, checkpoints."""
 
 import pickle
 import warnings
@@ -20,7 +20,10 @@ def _mixture(seed, n=6000, d=5, k=8, spread=3.0):
     rng = np.random.default_rng(seed)
     centers = rng.normal(size=(k, d)) * spread
     X = np.concatenate(
-        [c + rng.normal(size=(n // k, d)) @ rng.normal(size=(d, d)) * 0.7 for c in centers]
+        [
+            c + rng.normal(size=(n // k, d)) @ rng.normal(size=(d, d)) * 0.7
+            for c in centers
+        ]
     )
     return X[rng.permutation(X.shape[0])]
 
@@ -68,16 +71,28 @@ def test_one_exact_pass_is_one_lloyd_iteration_for_any_batch_size():
     expected = np.array([X[labels == j].mean(axis=0) for j in range(8)])
     for batch_size in (7, 256, 5000):
         km = StreamingMiniBatchKMeans(
-            8, init=init, n_passes=0, refine_max_iter=1, init_size=8,
+            8,
+            init=init,
+            n_passes=0,
+            refine_max_iter=1,
+            init_size=8,
             batch_size=batch_size,
         ).fit(X)
         assert km.n_steps_ == 0 and km.n_iter_ == 1
         # the pool is only the 8 first rows: Lloyd on it moves nothing we rely on,
         # so compare with the pool-polished start instead of init
-        pool_centers = StreamingMiniBatchKMeans(
-            8, init=init, n_passes=0, refine_max_iter=0, init_size=8,
-            batch_size=batch_size,
-        ).fit(X).cluster_centers_
+        pool_centers = (
+            StreamingMiniBatchKMeans(
+                8,
+                init=init,
+                n_passes=0,
+                refine_max_iter=0,
+                init_size=8,
+                batch_size=batch_size,
+            )
+            .fit(X)
+            .cluster_centers_
+        )
         labels = _oracle_labels(X, pool_centers)
         expected = np.array([X[labels == j].mean(axis=0) for j in range(8)])
         assert_allclose(km.cluster_centers_, expected, rtol=1e-10)
@@ -106,13 +121,16 @@ def test_every_source_gives_the_same_model(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     X = _mixture(6, n=1600)
-    params = dict(n_clusters=4, batch_size=64, init_size=500, test_size=0.2,
-                  random_state=3)
+    params = dict(
+        n_clusters=4, batch_size=64, init_size=500, test_size=0.2, random_state=3
+    )
     ref = StreamingMiniBatchKMeans(**params).fit(X)
     for i, part in enumerate(np.array_split(X, 3)):
         np.save(tmp_path / f"s{i}.npy", part)
-        pq.write_table(pa.table({f"c{j}": part[:, j] for j in range(5)}),
-                       tmp_path / f"s{i}.parquet")
+        pq.write_table(
+            pa.table({f"c{j}": part[:, j] for j in range(5)}),
+            tmp_path / f"s{i}.parquet",
+        )
     np.save(tmp_path / "all.npy", X)
     inputs = [
         np.load(tmp_path / "all.npy", mmap_mode="r"),
@@ -132,12 +150,14 @@ def test_every_source_gives_the_same_model(tmp_path):
 def test_partial_fit_checkpoint_resumes_to_the_same_centres():
     X = _mixture(7, n=4000)
     batches = np.array_split(X, 40)
-    whole = StreamingMiniBatchKMeans(8, init_size=400, random_state=0,
-                                     reassignment_ratio=0.2)
+    whole = StreamingMiniBatchKMeans(
+        8, init_size=400, random_state=0, reassignment_ratio=0.2
+    )
     for batch in batches:
         whole.partial_fit(batch)
-    first = StreamingMiniBatchKMeans(8, init_size=400, random_state=0,
-                                     reassignment_ratio=0.2)
+    first = StreamingMiniBatchKMeans(
+        8, init_size=400, random_state=0, reassignment_ratio=0.2
+    )
     for batch in batches[:17]:
         first.partial_fit(batch)
     resumed = pickle.loads(pickle.dumps(first))
@@ -151,8 +171,9 @@ def test_partial_fit_checkpoint_resumes_to_the_same_centres():
 
 def test_partial_fit_over_batches_matches_fit_mini_batch_phase():
     X = _mixture(8, n=2048)
-    fit = StreamingMiniBatchKMeans(8, batch_size=256, init_size=256, refine_max_iter=0,
-                                   random_state=0).fit(X)
+    fit = StreamingMiniBatchKMeans(
+        8, batch_size=256, init_size=256, refine_max_iter=0, random_state=0
+    ).fit(X)
     pf = StreamingMiniBatchKMeans(8, init_size=256, random_state=0)
     pf.partial_fit(X[:256])  # seeds on the first batch, then one step on it
     for start in range(256, 2048, 256):
@@ -167,7 +188,9 @@ def test_test_batches_never_move_the_centres():
     X = _mixture(9, n=2000)
     params = dict(n_clusters=6, batch_size=100, test_size=5, random_state=2)
     a = StreamingMiniBatchKMeans(**params).fit(X)
-    test_rows = np.concatenate([np.arange(b * 100, b * 100 + 100) for b in a.test_batches_])
+    test_rows = np.concatenate(
+        [np.arange(b * 100, b * 100 + 100) for b in a.test_batches_]
+    )
     assert a.test_batches_.shape == (5,)
     X2 = X.copy()
     X2[test_rows] += 50.0  # anything in the held-out batches
@@ -196,8 +219,9 @@ def test_predict_stream_and_label_to_cover_every_row(tmp_path):
     assert isinstance(out, np.memmap) and out.dtype == np.int32
     assert_array_equal(out, expected)
     assert_array_equal(np.load(tmp_path / "labels.npy"), expected)
-    into = np.lib.format.open_memmap(tmp_path / "m.npy", mode="w+", dtype=np.int64,
-                                     shape=(1000,))
+    into = np.lib.format.open_memmap(
+        tmp_path / "m.npy", mode="w+", dtype=np.int64, shape=(1000,)
+    )
     assert km.label_to(source, into) is into
     assert_array_equal(into, expected)
 
@@ -207,9 +231,12 @@ def test_dask_predict_is_lazy_and_runs_on_a_local_cluster():
     distributed = pytest.importorskip("distributed")
     X = _mixture(11, n=3000)
     dX = da.from_array(X, chunks=(700, 3))  # column chunks are merged
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         km = StreamingMiniBatchKMeans(6, batch_size=128, random_state=0).fit(dX)
         labels = km.predict(dX)
         assert isinstance(labels, da.Array) and labels.dtype == np.int32
@@ -224,8 +251,11 @@ def test_dask_predict_is_lazy_and_runs_on_a_local_cluster():
 # properties ----------------------------------------------------------------------
 @settings(max_examples=15)
 @given(
-    X=arrays(np.float64, st.tuples(st.integers(4, 60), st.integers(1, 4)),
-             elements=st.floats(-100, 100)),
+    X=arrays(
+        np.float64,
+        st.tuples(st.integers(4, 60), st.integers(1, 4)),
+        elements=st.floats(-100, 100),
+    ),
     k=st.integers(1, 4),
     batch_size=st.integers(1, 20),
     seed=st.integers(0, 1000),
@@ -240,8 +270,9 @@ def test_labels_in_range_one_per_row_and_reproducible(X, k, batch_size, seed):
     assert ((a.labels_ >= 0) & (a.labels_ < k)).all()
     assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     d2 = ((X[:, None, :] - a.cluster_centers_[None]) ** 2).sum(axis=2)
-    assert_allclose(d2[np.arange(X.shape[0]), a.predict(X)], d2.min(axis=1),
-                    rtol=1e-9, atol=1e-9)
+    assert_allclose(
+        d2[np.arange(X.shape[0]), a.predict(X)], d2.min(axis=1), rtol=1e-9, atol=1e-9
+    )
     assert_array_equal(a.predict(X), a.labels_)
 
 
@@ -267,9 +298,15 @@ def test_starved_centre_is_reassigned():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 2))
     X[5] = 1e3  # an outlier in the pool captures a centre that then starves
-    km = StreamingMiniBatchKMeans(3, init_size=100, batch_size=100, n_init=1,
-                                  reassignment_ratio=0.1, refine_max_iter=0,
-                                  random_state=0).fit(X)
+    km = StreamingMiniBatchKMeans(
+        3,
+        init_size=100,
+        batch_size=100,
+        n_init=1,
+        reassignment_ratio=0.1,
+        refine_max_iter=0,
+        random_state=0,
+    ).fit(X)
     assert km.n_reassigned_ >= 1
     assert np.abs(km.cluster_centers_).max() < 10
 

@@ -70,7 +70,11 @@ def test_minibatch_step_by_hand():
 
 # 2. equivalence ---------------------------------------------------------------
 @given(
-    X=arrays(np.float64, st.tuples(st.integers(1, 40), st.just(3)), elements=st.floats(-1e3, 1e3)),
+    X=arrays(
+        np.float64,
+        st.tuples(st.integers(1, 40), st.just(3)),
+        elements=st.floats(-1e3, 1e3),
+    ),
     k=st.integers(1, 5),
     seed=st.integers(0, 2**16),
 )
@@ -110,7 +114,7 @@ def test_minibatch_step_matches_sklearn_update(global_random_seed, dtype, rtol):
     new = np.empty_like(centers)
     labels, d2 = _buffers(300)
     to_re = np.zeros(6, dtype=bool)
-    inertia, bad, n_re = minibatch_step(
+    _, bad, n_re = minibatch_step(
         X, centers, new, w, labels, d2, np.zeros((6, 4)), np.zeros(6), 0.01, to_re
     )
     assert bad == -1
@@ -166,7 +170,15 @@ def test_bad_batch_leaves_buffers_untouched(bad_value):
     w = np.array([1.0, 2.0])
     labels, d2 = _buffers(4)
     inertia, bad, n_re = minibatch_step(
-        X, centers, new, w, labels, d2, np.zeros((2, 2)), np.zeros(2), 0.01,
+        X,
+        centers,
+        new,
+        w,
+        labels,
+        d2,
+        np.zeros((2, 2)),
+        np.zeros(2),
+        0.01,
         np.zeros(2, dtype=bool),
     )
     assert np.isnan(inertia) and bad == 2 and n_re == 0

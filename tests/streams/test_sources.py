@@ -82,7 +82,9 @@ def test_shard_glob_and_directory_are_sorted(tmp_path):
     X = _data(2)
     _write_shards(tmp_path, X, [50, 53])
     for spec in (tmp_path, str(tmp_path / "part*.npy")):
-        assert_array_equal(np.concatenate(list(NpyShardSource(spec).iter_batches(9))), X)
+        assert_array_equal(
+            np.concatenate(list(NpyShardSource(spec).iter_batches(9))), X
+        )
 
 
 def test_parquet_column_selection_is_the_feature_choice(tmp_path):
@@ -115,7 +117,7 @@ def test_shards_with_different_feature_counts_are_rejected(tmp_path):
 
 
 def test_bad_shard_specs_are_rejected(tmp_path):
-    with pytest.raises(ValueError, match="no .npy files"):
+    with pytest.raises(ValueError, match=r"no \.npy files"):
         NpyShardSource(tmp_path)
     with pytest.raises(ValueError, match="does not exist"):
         NpyShardSource([tmp_path / "missing.npy"])
@@ -128,7 +130,7 @@ def test_parquet_missing_or_text_column_is_rejected(tmp_path):
     paths = _write_parquet(tmp_path, _data(4), [103])
     with pytest.raises(ValueError, match="column 'height' is not in"):
         ParquetSource(paths, columns=["f0", "height"])
-    with pytest.raises(ValueError, match="column 'name'.*non-numeric"):
+    with pytest.raises(ValueError, match=r"column 'name'.*non-numeric"):
         ParquetSource(paths)
 
 

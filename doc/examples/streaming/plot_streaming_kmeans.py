@@ -39,8 +39,10 @@ print(f"{km.n_steps_} mini-batch steps, {km.n_iter_} Lloyd passes")
 print({phase: round(t, 3) for phase, t in km.timings_.items()})
 
 full = KMeans(12, n_init=1, random_state=0).fit(X)
-print(f"in-memory KMeans inertia on all rows {full.inertia_:.1f}, "
-      f"ours {km.inertia_ + km.test_inertia_:.1f}")
+print(
+    f"in-memory KMeans inertia on all rows {full.inertia_:.1f}, "
+    f"ours {km.inertia_ + km.test_inertia_:.1f}"
+)
 
 # %%
 # Label every row without holding the labels in memory.
