@@ -75,13 +75,14 @@ def seisgo_som(lat, lon, v, n_iterations, seed):
 
 
 def ours_kmeans(lat, lon, depth, v, k, seed):
-    p = extract_profiles(lat, lon, depth, v)
+    p = extract_profiles(lat, lon, depth, v, duplicate_poles="keep")
     km = ProfileKMeans(k, random_state=seed).fit(p.X)
     return km.inertia_, km.labels_
 
 
 def ours_som(lat, lon, depth, v, n_iterations, seed):
-    p = extract_profiles(lat, lon, depth, v)
+    # duplicate_poles="keep": the same profiles as SeisGo's loop (which keeps them).
+    p = extract_profiles(lat, lon, depth, v, duplicate_poles="keep")
     som = ProfileSOM(n_iterations=n_iterations, random_state=seed).fit(p.X)
     return som.quantization_error_, som.n_clusters_
 

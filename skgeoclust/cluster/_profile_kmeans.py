@@ -27,8 +27,9 @@ from skgeoclust._kernels.kmeans import (
 )
 from skgeoclust.cluster._knee import box_smooth, knee_point
 
-#: Below this many multiply-adds per assignment, threads cost more than they save.
-_PARALLEL_WORK = 2_000_000
+#: Below this many multiply-adds per assignment pass, threads cost more than they
+#: save (Lloyd calls the assignment once per iteration; thread wake-up dominates).
+_PARALLEL_WORK = 20_000_000
 
 
 def _assign(X, centers, labels, sq_dist):

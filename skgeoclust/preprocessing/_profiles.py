@@ -144,6 +144,7 @@ def interpolate_profiles(depth, values, new_depth):
         "zrange": ["array-like", None],
         "dz": [Interval(Real, 0, None, closed="neither"), None],
         "duplicate_meridian": [StrOptions({"drop", "keep"})],
+        "duplicate_poles": [StrOptions({"drop", "keep"})],
     },
     prefer_skip_nested_validation=True,
 )
@@ -157,6 +158,7 @@ def extract_profiles(
     zrange=None,
     dz=None,
     duplicate_meridian="drop",
+    duplicate_poles="drop",
 ):
     """Turn a 3-D model into a profile matrix, one depth profile per grid node.
 
@@ -191,6 +193,10 @@ def extract_profiles(
     duplicate_meridian : {"drop", "keep"}, default="drop"
         A global grid often lists the same meridian twice (-180 and 180). "drop"
         excludes the later copy (reported in ``excluded``); "keep" keeps both.
+    duplicate_poles : {"drop", "keep"}, default="drop"
+        At latitude +-90 every longitude is the same point, so a global grid repeats
+        the pole profile ``n_lon`` times. "drop" keeps the first longitude of each
+        pole row and reports the others; "keep" keeps them all (SeisGo's behaviour).
 
     Returns
     -------
@@ -203,7 +209,8 @@ def extract_profiles(
         - ``lat_index``, ``lon_index`` : ndarray of shape (n_profiles,), indices
           into the input ``lat`` and ``lon``;
         - ``excluded`` : Bunch of ``lat``, ``lon``, ``lat_index``, ``lon_index`` and
-          ``reason`` (``"nan"`` or ``"duplicate_meridian"``) per excluded node.
+          ``reason`` (``"nan"``, ``"duplicate_meridian"`` or ``"duplicate_pole"``)
+          per excluded node.
 
     Raises
     ------
@@ -321,9 +328,18 @@ def extract_profiles(
         repeated[first] = False
         if repeated.any():
             duplicate = np.tile(repeated, lat_index.size) & ~has_nan
-    dropped = has_nan | duplicate
+    pole = np.zeros(grid_lat.size, dtype=bool)
+    if duplicate_poles == "drop":
+        at_pole = np.abs(lat[grid_lat]) == 90.0
+        first_lon = grid_lon == lon_index[0]
+        pole = at_pole & ~first_lon & ~has_nan & ~duplicate
+    dropped = has_nan | duplicate | pole
     kept = ~dropped
-    reason = np.where(has_nan[dropped], "nan", "duplicate_meridian")
+    reason = np.where(
+        has_nan[dropped],
+        "nan",
+        np.where(duplicate[dropped], "duplicate_meridian", "duplicate_pole"),
+    )
     excluded = Bunch(
         lat=lat[grid_lat[dropped]],
         lon=lon[grid_lon[dropped]],
@@ -334,7 +350,7 @@ def extract_profiles(
     if not kept.any():
         raise ValueError(
             f"All {grid_lat.size} grid profiles were excluded (NaN in zrange or "
-            "duplicate meridian); no profile is left to cluster."
+            "duplicate meridian/pole); no profile is left to cluster."
         )
     columns = columns[:, kept].T if dropped.any() else columns.T
     n_nan = int(np.count_nonzero(excluded.reason == "nan"))

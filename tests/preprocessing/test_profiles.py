@@ -92,6 +92,19 @@ def test_decreasing_depth_axis_is_flipped():
     assert_array_equal(a.depth, b.depth)
 
 
+def test_duplicate_pole_profiles_drop_and_keep():
+    lat = np.array([-90.0, 0.0, 90.0])
+    model = np.random.default_rng(2).normal(size=(2, 3, 4))
+    p = extract_profiles(lat, [0.0, 90.0, 180.0, 270.0], [0.0, 1.0], model)
+    assert_array_equal(p.lat, [-90, 0, 0, 0, 0, 90])
+    assert_array_equal(p.lon, [0, 0, 90, 180, 270, 0])
+    assert_array_equal(p.excluded.reason, ["duplicate_pole"] * 6)
+    keep = extract_profiles(
+        lat, [0.0, 90.0, 180.0, 270.0], [0.0, 1.0], model, duplicate_poles="keep"
+    )
+    assert keep.X.shape == (12, 2)
+
+
 def test_duplicate_meridian_drop_and_keep():
     lon = np.array([-180.0, 0.0, 180.0])
     model = np.random.default_rng(1).normal(size=(2, 2, 3))
@@ -228,8 +241,23 @@ def test_s362anim_global_model(s362anim_velocity_model):
     m = s362anim_velocity_model
     p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], zrange=(25, 700))
     n_lat, n_lon = m["lat"].size, m["lon"].size
-    # The file lists the meridian twice (-180 and 180): one copy per latitude drops.
-    assert p.X.shape == (n_lat * (n_lon - 1), int(np.sum(m["depth"] <= 700)))
-    assert np.all(p.excluded.reason == "duplicate_meridian")
-    assert p.excluded.lat.size == n_lat
+    # The file lists the meridian twice (-180 and 180): one copy per latitude drops;
+    # each pole row is one point repeated: all but its first longitude drop.
+    n_pole = 2 * (n_lon - 2)
+    assert p.X.shape == (n_lat * (n_lon - 1) - n_pole, int(np.sum(m["depth"] <= 700)))
+    reasons, counts = np.unique(p.excluded.reason, return_counts=True)
+    assert dict(zip(reasons, counts)) == {
+        "duplicate_meridian": n_lat,
+        "duplicate_pole": n_pole,
+    }
+    assert np.all(np.abs(p.excluded.lat[p.excluded.reason == "duplicate_pole"]) == 90)
     assert 4.0 < p.X.min() and p.X.max() < 7.5
+    kept = extract_profiles(
+        m["lat"],
+        m["lon"],
+        m["depth"],
+        m["vs"],
+        duplicate_poles="keep",
+        duplicate_meridian="keep",
+    )
+    assert kept.X.shape[0] == n_lat * n_lon and kept.excluded.lat.size == 0
