@@ -21,8 +21,8 @@ def mixture_modes(weights, means, sigmas, *, grid_size=4001):
 
     Every mode of a univariate normal mixture lies between its smallest and largest
     component mean, so the density is scanned on a grid over that interval (padded
-    by the smallest sigma) and each grid maximum is refined with a bounded
-    Brent search.
+    by the smallest sigma, and including every mean so that narrow components are
+    not stepped over) and each grid maximum is refined with a bounded Brent search.
 
     Parameters
     ----------
@@ -39,8 +39,8 @@ def mixture_modes(weights, means, sigmas, *, grid_size=4001):
     Examples
     --------
     >>> from skgeoclust.metrics import mixture_modes
-    >>> mixture_modes([0.5, 0.5], [0.0, 10.0], [1.0, 1.0]).round(3).tolist()
-    [0.0, 10.0]
+    >>> mixture_modes([0.5, 0.5], [2.0, 10.0], [1.0, 1.0]).round(3).tolist()
+    [2.0, 10.0]
     >>> mixture_modes([0.5, 0.5], [0.0, 1.0], [1.0, 1.0]).round(3).tolist()
     [0.5]
     """
@@ -52,7 +52,11 @@ def mixture_modes(weights, means, sigmas, *, grid_size=4001):
     if np.any(sd <= 0) or np.any(w < 0):
         raise ValueError("sigmas must be positive and weights non-negative.")
     pad = sd.min()
-    grid = np.linspace(mu.min() - pad, mu.max() + pad, grid_size)
+    lo, hi = mu.min() - pad, mu.max() + pad
+    # The means (and mean +- sigma) join the grid so that a component narrower than
+    # the grid step still has a sample at its peak.
+    extra = np.r_[mu, mu - sd, mu + sd]
+    grid = np.unique(np.r_[np.linspace(lo, hi, grid_size), extra[(extra >= lo) & (extra <= hi)]])
     pdf = _mixture_pdf(grid, w, mu, sd)
     inner = (pdf[1:-1] >= pdf[:-2]) & (pdf[1:-1] > pdf[2:])
     modes = []

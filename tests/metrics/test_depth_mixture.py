@@ -26,6 +26,13 @@ def test_mixture_modes_by_hand():
         assert abs(np.sum(0.5 * z * np.exp(-0.5 * z**2))) < 1e-8
 
 
+def test_mixture_modes_narrow_component():
+    # a spike far narrower than the scan step is still found
+    modes = mixture_modes([0.8, 0.2], [70.0, 80.0], [5.0, 1e-3])
+    assert modes.size == 2
+    assert_allclose(modes[1], 80.0, atol=1e-6)
+
+
 def test_depth_mixtures_recovers_synthetic_components(global_random_seed):
     rng = np.random.default_rng(global_random_seed)
     d0 = np.r_[rng.normal(8, 2, 1400), rng.normal(30, 4, 600)]
