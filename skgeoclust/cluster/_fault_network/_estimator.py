@@ -68,7 +68,9 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     refit_weights : bool, default=True
         After each merge pass, re-estimate the mixture weights by EM with the
         kernel shapes fixed (weights are the expected number of points of each
-        kernel), then merge again until a pass merges nothing.
+        kernel), delete the Gaussians then expected to hold fewer than
+        ``min_kernel_points`` points if that lowers the BIC, and merge again until
+        a pass changes nothing.
     n_jobs : int, default=None
         Number of jobs for the per-subset atomization (joblib threads).
     verbose : int, default=0
@@ -103,6 +105,9 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         refit.
     n_merges_ : int
         Number of merges.
+    n_pruned_ : int
+        Number of Gaussians deleted after a weight refit (expected to hold fewer
+        than ``min_kernel_points`` points, and their deletion lowers the BIC).
     linkage_ : ndarray of shape (n_samples - 1, 4)
         The Ward tree (scipy linkage layout).
     n_features_in_ : int
@@ -256,7 +261,8 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
             overlap_factor=self.overlap_factor,
             verbose=self.verbose,
         )
-        engine.run(_CRITERIA[self.criterion], refit=self.refit_weights)
+        engine.run(_CRITERIA[self.criterion], refit=self.refit_weights,
+                   min_count=self.min_kernel_points)
         means, covs, weights, bc, ba, bh, bw = engine.result()
 
         self._set_model(means, covs, weights, bc, ba, bh, bw)
@@ -269,6 +275,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         self.linkage_ = Z
         self.holding_capacity_ = int(atoms.means.shape[0])
         self.n_merges_ = int(engine.n_merges)
+        self.n_pruned_ = int(engine.n_pruned)
         self.bic_path_ = np.asarray(engine.bic_path)
         self.labels_ = self._predict(X)
         self._n_events = np.bincount(

@@ -133,6 +133,7 @@ class MergeEngine:
         self._recompute_density()
         self.bic_path = [self.bic()]
         self.n_merges = 0
+        self.n_pruned = 0
         self.criterion = "global"
         self._reset_pairs()
 
@@ -432,11 +433,7 @@ class MergeEngine:
         return count
 
     # ------------------------------------------------------------------ weights
-    def refit_weights(self, max_iter=100, tol=1e-8):
-        """EM on the mixture weights with kernel shapes fixed (never raises the BIC).
-
-        Kernels whose weight vanishes are removed.
-        """
+    def _em_weights(self, max_iter, tol):
         live = self._live()
         for _ in range(max_iter):
             old = self.loglik
@@ -459,10 +456,59 @@ class MergeEngine:
             self._recompute_density()
             if abs(self.loglik - old) <= tol * max(abs(old), 1.0):
                 break
-        self.bic_path.append(self.bic())
-        self._reset_pairs()
 
-    def run(self, criteria, refit=True, max_rounds=50):
+    def _prune(self, min_count):
+        """Delete Gaussians expected to hold fewer than ``min_count`` points when
+        the deletion lowers the BIC (the rest of the mixture is renormalised).
+
+        Returns the number deleted.
+        """
+        removed = 0
+        while True:
+            live = self._live()
+            small = live[self.weights[live] * self.N < min_count]
+            best_gain, best_k = 0.0, -1
+            for k in small:
+                supp, w = self.support[k], self.weights[k]
+                if w >= 1.0:
+                    continue
+                p_old = self.p[supp]
+                p_new = np.maximum(p_old - w * self.phi[k], 0.0)
+                change = self.s[supp] @ (
+                    np.log(np.maximum(p_new, 1e-300)) - np.log(np.maximum(p_old, 1e-300))
+                ) - self.N * np.log1p(-w)
+                gain = change + 0.5 * self.P * self.log_n
+                if gain > best_gain:
+                    best_gain, best_k = gain, k
+            if best_k < 0:
+                return removed
+            scale = 1.0 / (1.0 - self.weights[best_k])
+            self.alive[best_k] = False
+            self.weights[: self.n_kernels] *= scale
+            self.bkg_weights = self.bkg_weights * scale
+            self._recompute_density()
+            self.bic_path.append(self.bic())
+            removed += 1
+
+    def refit_weights(self, min_count, max_iter=100, tol=1e-8):
+        """EM on the mixture weights with kernel shapes fixed, then deletion of
+        Gaussians expected to hold fewer than ``min_count`` points where that
+        lowers the BIC; repeated until nothing is deleted. Never raises the BIC.
+
+        Returns the number of Gaussians deleted.
+        """
+        removed = 0
+        while True:
+            self._em_weights(max_iter, tol)
+            self.bic_path.append(self.bic())
+            gone = self._prune(min_count)
+            removed += gone
+            if gone == 0:
+                break
+        self._reset_pairs()
+        return removed
+
+    def run(self, criteria, refit=True, min_count=4, max_rounds=50):
         """Merge passes (one per criterion in turn) alternated with weight refits
         until a pass merges nothing."""
         for criterion in criteria:
@@ -473,8 +519,9 @@ class MergeEngine:
                           f"kernels, BIC {self.bic_path[-1]:.3f}")
                 if not refit:
                     break
-                self.refit_weights()
-                if merged == 0:
+                removed = self.refit_weights(min_count)
+                self.n_pruned += removed
+                if merged == 0 and removed == 0:
                     break
 
     def result(self):

@@ -13,6 +13,8 @@ def plane_orientation(normal):
     """
     normal = np.asarray(normal, dtype=np.float64)
     normal = normal / np.linalg.norm(normal)
+    if normal[2] > 0:
+        normal = -normal  # upward normal: (along, down-dip, normal) right-handed
     down = np.array([0.0, 0.0, 1.0])
     along = np.cross(down, normal)
     norm = np.linalg.norm(along)

@@ -1,0 +1,115 @@
+"""Benchmark FaultNetworkAgglomerative: Landers (3,360 events) and a 93,149-event
+catalogue (the size of the paper's condensed KaKiOS-16 set) with n_subsets=30.
+
+Run on one core for the Landers figure::
+
+    NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_fault_network.py landers
+
+and the large run (minutes)::
+
+    python benchmarks/bench_fault_network.py large --n-subsets 30
+
+The peer is the public Python port of the authors' MATLAB code
+(samhouliston/DSL_Quake_Fault_Reconstruction, benchmark/src). Pass the folder of
+a local checkout of that ``benchmark/src`` with ``--peer-src`` to run it on the same
+data in the same run; without it the script prints the port's time measured on
+this machine in ../shared/notes/fault-network-reference.md (54.5 s, global).
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skgeoclust.cluster import FaultNetworkAgglomerative
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+PORT_LANDERS_SECONDS = 54.5  # notes/fault-network-reference.md, global criterion
+
+
+def load_landers():
+    import pandas as pd
+
+    return pd.read_csv(SHARED / "landers" / "hypocentres.csv")[
+        ["x_km", "y_km", "z_km"]
+    ].to_numpy()
+
+
+def load_large(n_events):
+    """The most recent ``n_events`` of the NCEDC double-difference catalogue, in km
+    about their spherical mean (GeoToCartesian)."""
+    import pandas as pd
+
+    from skgeoclust.preprocessing import GeoToCartesian
+
+    df = pd.read_csv(SHARED / "ncal_dd" / "catalog.csv.gz",
+                     usecols=["lat", "lon", "depth_km"])
+    cat = df.iloc[-n_events:][["lat", "lon", "depth_km"]]
+    return GeoToCartesian().fit_transform(cat)
+
+
+def run_ours(X, **params):
+    # warm-up on a small slice so the timing excludes Numba compilation
+    FaultNetworkAgglomerative(**params).fit(X[: min(len(X), 400)])
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    model = FaultNetworkAgglomerative(**params).fit(X)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    return model, wall, cpu
+
+
+def run_peer(X, peer_src):
+    """Time the port's ``run_fault_reconstruction(X, min_sz_cluster=4)`` (its
+    ``main.py``) from a local checkout of ``benchmark/src``."""
+    sys.path.insert(0, str(peer_src))
+    import main as port_main  # the port's driver module
+
+    t0 = time.perf_counter()
+    kernels, _ = port_main.run_fault_reconstruction(X, min_sz_cluster=4)
+    return time.perf_counter() - t0, kernels.get_n_kernels()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", choices=["landers", "large"])
+    parser.add_argument("--criterion", default="global",
+                        choices=["global", "local", "local_global"])
+    parser.add_argument("--n-events", type=int, default=93149)
+    parser.add_argument("--n-subsets", type=int, default=None)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--peer-src", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    if args.dataset == "landers":
+        X = load_landers()
+        n_subsets = args.n_subsets or 1
+    else:
+        X = load_large(args.n_events)
+        n_subsets = args.n_subsets or 30
+    params = dict(criterion=args.criterion, n_subsets=n_subsets, n_jobs=args.n_jobs)
+    print(f"data: {args.dataset}, {X.shape[0]} events; params {params}; "
+          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+    model, wall, cpu = run_ours(X, **params)
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    bkg = model.backgrounds_["weight"]
+    print(f"skgeoclust: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_gb:.2f} GB")
+    print(f"  holding capacity {model.holding_capacity_}, final Gaussians "
+          f"{model.means_.shape[0]}, backgrounds {bkg.shape[0]} (total weight "
+          f"{bkg.sum():.3f}), merges {model.n_merges_}, BIC {model.bic_:.1f}")
+    if args.dataset == "landers":
+        if args.peer_src is not None:
+            peer, n_kernels = run_peer(X, args.peer_src)
+            print(f"public Python port: {peer:.2f} s (same run), {n_kernels} kernels; "
+                  f"ratio {peer / wall:.1f}x")
+        else:
+            print(f"public Python port: {PORT_LANDERS_SECONDS} s (recorded in the "
+                  f"notes, not re-run); ratio {PORT_LANDERS_SECONDS / wall:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
