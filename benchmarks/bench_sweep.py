@@ -24,7 +24,11 @@ from sklearn.preprocessing import MinMaxScaler
 from skgeoclust.metrics import ClusterSweep
 
 DEFAULT_DATA = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "azerbaijan" / "catalog.csv"
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "azerbaijan"
+    / "catalog.csv"
 )
 
 GRIDS = {
@@ -37,7 +41,10 @@ GRIDS = {
     ),
     "hdbscan": (
         HDBSCAN(copy=True),
-        {"min_cluster_size": list(range(80, 241, 5)), "metric": ["euclidean", "manhattan"]},
+        {
+            "min_cluster_size": list(range(80, 241, 5)),
+            "metric": ["euclidean", "manhattan"],
+        },
     ),
 }
 
@@ -56,7 +63,9 @@ def main():
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--grid", choices=["dbscan", "hdbscan", "both"], default="both")
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--subsample", type=int, default=0, help="use the first N events")
+    parser.add_argument(
+        "--subsample", type=int, default=0, help="use the first N events"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore", FutureWarning)
 
@@ -80,12 +89,18 @@ def main():
         t_naive = time.perf_counter() - t0
         same = np.array_equal(sweep.labels_, ref_labels)
         both = ~np.isnan(ref_scores)
-        diff = np.max(np.abs(sweep.results_["silhouette"].to_numpy()[both] - ref_scores[both]))
-        nan_same = np.array_equal(np.isnan(ref_scores), sweep.results_["silhouette"].isna())
+        diff = np.max(
+            np.abs(sweep.results_["silhouette"].to_numpy()[both] - ref_scores[both])
+        )
+        nan_same = np.array_equal(
+            np.isnan(ref_scores), sweep.results_["silhouette"].isna()
+        )
         print(
-            f"{name}: {n_points} grid points | ClusterSweep {t_sweep:.2f} s | naive loop "
+            f"{name}: {n_points} grid points | ClusterSweep {t_sweep:.2f} s | "
+            "naive loop "
             f"{t_naive:.2f} s | speed-up x{t_naive / t_sweep:.1f} | labels identical: "
-            f"{same} | max |silhouette diff| = {diff:.1e} | undefined scores agree: {nan_same}"
+            f"{same} | max |silhouette diff| = {diff:.1e} | "
+            f"undefined scores agree: {nan_same}"
         )
 
 

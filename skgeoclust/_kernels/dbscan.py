@@ -1,4 +1,4 @@
-"""DBSCAN over a grid of (eps, min_samples) from one mutual-reachability MST per min_samples."""
+"""DBSCAN over an (eps, min_samples) grid from one mutual-reachability MST each."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np

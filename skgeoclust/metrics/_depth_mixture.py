@@ -13,7 +13,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 def _mixture_pdf(x, weights, means, sigmas):
     z = (np.asarray(x, dtype=np.float64)[..., None] - means) / sigmas
-    return np.sum(weights * np.exp(-0.5 * z * z) / (sigmas * np.sqrt(2.0 * np.pi)), axis=-1)
+    return np.sum(
+        weights * np.exp(-0.5 * z * z) / (sigmas * np.sqrt(2.0 * np.pi)), axis=-1
+    )
 
 
 def mixture_modes(weights, means, sigmas, *, grid_size=4001):
@@ -56,7 +58,9 @@ def mixture_modes(weights, means, sigmas, *, grid_size=4001):
     # The means (and mean +- sigma) join the grid so that a component narrower than
     # the grid step still has a sample at its peak.
     extra = np.r_[mu, mu - sd, mu + sd]
-    grid = np.unique(np.r_[np.linspace(lo, hi, grid_size), extra[(extra >= lo) & (extra <= hi)]])
+    grid = np.unique(
+        np.r_[np.linspace(lo, hi, grid_size), extra[(extra >= lo) & (extra <= hi)]]
+    )
     pdf = _mixture_pdf(grid, w, mu, sd)
     inner = (pdf[1:-1] >= pdf[:-2]) & (pdf[1:-1] > pdf[2:])
     modes = []
@@ -198,6 +202,8 @@ def depth_mixtures(
             row[f"mean_{j + 1}"] = mu[j] if j < w.size else np.nan
             row[f"sigma_{j + 1}"] = sd[j] if j < w.size else np.nan
         modes = mixture_modes(w, mu, sd)
-        row.update(modes=tuple(modes.tolist()), n_modes=modes.size, converged=gm.converged_)
+        row.update(
+            modes=tuple(modes.tolist()), n_modes=modes.size, converged=gm.converged_
+        )
         rows[key] = row
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -53,7 +53,7 @@ def _check_points(X, bounds):
 
 
 def _index_unit(U, n_cells):
-    """Morisita index of points ``U`` already scaled to the unit box, ``n_cells`` per axis."""
+    """Morisita index of points ``U`` scaled to the unit box, ``n_cells`` per axis."""
     n_samples, n_dims = U.shape
     if n_dims * np.log2(n_cells) >= 62:
         raise ValueError(
@@ -198,8 +198,10 @@ def morisita_curve(X, n_cells_range=range(1, 101), *, bounds=None):
     },
     prefer_skip_nested_validation=True,
 )
-def morisita_slope(X, n_cells_range=range(1, 101), *, bounds=None, confidence_level=0.95):
-    """Fit :math:`I_\\delta \\propto \\delta^p` and derive the dimension :math:`D = E + p`.
+def morisita_slope(
+    X, n_cells_range=range(1, 101), *, bounds=None, confidence_level=0.95
+):
+    """Fit :math:`I_\\delta \\propto \\delta^p`; derive the dimension :math:`D = E + p`.
 
     Ordinary least squares of :math:`\\ln I_\\delta` on :math:`\\ln \\delta`
     over every scale of ``n_cells_range``. Following Telesca et al. (2016), the

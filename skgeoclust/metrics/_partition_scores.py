@@ -1,11 +1,17 @@
-"""Silhouette, Calinski-Harabasz and Davies-Bouldin of many partitions, with noise rules."""
+"""Silhouette, Calinski-Harabasz, Davies-Bouldin of many partitions, noise rules."""
 # SPDX-License-Identifier: BSD-3-Clause
+
+from itertools import pairwise
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
-from skgeoclust._kernels.silhouette import EUCLIDEAN, MANHATTAN, silhouette_samples_batch
+from skgeoclust._kernels.silhouette import (
+    EUCLIDEAN,
+    MANHATTAN,
+    silhouette_samples_batch,
+)
 
 #: Distance metrics of the silhouette kernel.
 SILHOUETTE_METRICS = {
@@ -44,7 +50,9 @@ def _n_groups_ok(codes):
     return 2 <= n_groups <= used.sum() - 1
 
 
-def silhouette_batch(X, label_rows, *, noise="cluster", metric="euclidean", n_jobs=None):
+def silhouette_batch(
+    X, label_rows, *, noise="cluster", metric="euclidean", n_jobs=None
+):
     """Per-sample and mean silhouettes of several partitions of ``X``.
 
     Parameters
@@ -107,7 +115,7 @@ def silhouette_batch(X, label_rows, *, noise="cluster", metric="euclidean", n_jo
             delayed(silhouette_samples_batch)(
                 X, slots, counts, SILHOUETTE_METRICS[metric], int(a), int(b), out
             )
-            for a, b in zip(bounds[:-1], bounds[1:])
+            for a, b in pairwise(bounds)
             if b > a
         )
         samples[todo] = out

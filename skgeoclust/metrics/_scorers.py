@@ -79,11 +79,15 @@ class ClusteringScorer:
     0.92
     """
 
-    def __init__(self, score, *, noise="cluster", metric="euclidean", degenerate_score=None):
+    def __init__(
+        self, score, *, noise="cluster", metric="euclidean", degenerate_score=None
+    ):
         if score not in _SCORES:
             raise ValueError(f"score must be one of {sorted(_SCORES)}, got {score!r}.")
         if noise not in NOISE_OPTIONS:
-            raise ValueError(f"noise must be one of {sorted(NOISE_OPTIONS)}, got {noise!r}.")
+            raise ValueError(
+                f"noise must be one of {sorted(NOISE_OPTIONS)}, got {noise!r}."
+            )
         if metric not in SILHOUETTE_METRICS:
             raise ValueError(
                 f"metric must be one of {sorted(SILHOUETTE_METRICS)}, got {metric!r}."
@@ -129,7 +133,9 @@ class ClusteringScorer:
             ch, db = ch_db_scores(X, labels, self.noise)
             value = ch if self.score == "calinski_harabasz" else db
         if np.isnan(value):
-            return worst if self.degenerate_score is None else float(self.degenerate_score)
+            return (
+                worst if self.degenerate_score is None else float(self.degenerate_score)
+            )
         return float(sign * value)
 
     def __call__(self, estimator, X, y=None):

@@ -1,4 +1,4 @@
-"""ClusterSweep: a clusterer over a parameter grid, scored and compared partition by partition."""
+"""ClusterSweep: a clusterer over a parameter grid, every partition scored."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 from numbers import Integral
@@ -48,7 +48,7 @@ def _fit_labels(estimator, X):
 
 
 def _dbscan_metric(params):
-    """Kernel metric code for DBSCAN parameters, or None when the fast path can't apply."""
+    """Kernel metric code for DBSCAN parameters, or None (no fast path)."""
     if params["metric_params"] is not None or params["metric"] == "precomputed":
         return None
     metric = params["metric"]
@@ -61,7 +61,9 @@ def _dbscan_metric(params):
 def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
     """Labels of DBSCAN at one min_samples and several eps, sharing one MST."""
     n = X.shape[0]
-    eps_rd = np.array([e * e if metric == 0 else e for e in eps_values], dtype=np.float64)
+    eps_rd = np.array(
+        [e * e if metric == 0 else e for e in eps_values], dtype=np.float64
+    )
     order = np.argsort(eps_rd, kind="stable")
     if min_samples > knn_rd.shape[1]:
         core_rd = np.full(n, np.inf)
@@ -75,7 +77,9 @@ def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
     if cand.size > 1:
         m = cand.size - 1
         u, v, w = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m)
-        mutual_reachability_mst(np.ascontiguousarray(X[cand]), core_rd[cand], metric, u, v, w)
+        mutual_reachability_mst(
+            np.ascontiguousarray(X[cand]), core_rd[cand], metric, u, v, w
+        )
         srt = np.argsort(w, kind="stable")
         u, v, w = cand[u[srt]], cand[v[srt]], w[srt]
     out = np.empty((eps_rd.size, n), dtype=np.int64)
@@ -86,7 +90,7 @@ def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
 
 
 def _hdbscan_plan(estimator, grid, n_samples):
-    """(metric code, min_samples, params) per grid point, or None for the generic path."""
+    """(metric code, min_samples, params) per grid point, or None (generic path)."""
     if tree_to_labels is None or type(estimator) is not HDBSCAN:
         return None
     base = estimator.get_params()
@@ -203,8 +207,8 @@ class ClusterSweep(BaseEstimator):
     Three things make it fast where the naive loop is slow, with identical results:
 
     - for :class:`sklearn.cluster.DBSCAN` with Euclidean or Manhattan metrics and
-      a grid over ``eps``, ``min_samples`` (and ``metric``), one k-nearest-neighbour structure
-      serves the whole grid and one minimum spanning tree of the
+      a grid over ``eps``, ``min_samples`` (and ``metric``), one k-nearest-neighbour
+      structure serves the whole grid and one minimum spanning tree of the
       mutual-reachability graph serves every ``eps`` at a given ``min_samples``;
     - for :class:`sklearn.cluster.HDBSCAN` (Euclidean or Manhattan, tree-based
       algorithm, ``alpha=1``), one neighbour query serves all core distances and
@@ -301,7 +305,7 @@ class ClusterSweep(BaseEstimator):
     [0, 0, 0, 1, 1, 1, -1]
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict = {  # noqa: RUF012
         "estimator": [HasMethods(["fit"])],
         "param_grid": [dict, list],
         "metric": [StrOptions(set(SILHOUETTE_METRICS))],
@@ -403,7 +407,9 @@ class ClusterSweep(BaseEstimator):
             raise ValueError("param_grid is empty: there is nothing to sweep.")
         dbscan_plan = self._fast_dbscan_plan(grid)
         hdbscan_plan = (
-            _hdbscan_plan(self.estimator, grid, X.shape[0]) if self.method == "auto" else None
+            _hdbscan_plan(self.estimator, grid, X.shape[0])
+            if self.method == "auto"
+            else None
         )
         if dbscan_plan is not None:
             labels = self._dbscan_labels(X, dbscan_plan)
@@ -441,7 +447,9 @@ class ClusterSweep(BaseEstimator):
                         "partition": q,
                         "cluster": int(c),
                         "size": int(member.sum()),
-                        "silhouette": float(np.mean(s)) if np.isfinite(s).all() else np.nan,
+                        "silhouette": float(np.mean(s))
+                        if np.isfinite(s).all()
+                        else np.nan,
                     }
                 )
         self.labels_ = labels
@@ -476,7 +484,9 @@ class ClusterSweep(BaseEstimator):
             res = res[res["n_clusters"].isin(np.atleast_1d(n_clusters))]
         if min_silhouette is not None:
             res = res[res["silhouette"] >= min_silhouette]
-        res = res.sort_values(["n_clusters", "silhouette"], ascending=[True, False], kind="stable")
+        res = res.sort_values(
+            ["n_clusters", "silhouette"], ascending=[True, False], kind="stable"
+        )
         return res.groupby("n_clusters", sort=True).head(top)
 
     def ari_matrix(self, partitions=None, names=None):

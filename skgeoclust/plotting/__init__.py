@@ -1,4 +1,4 @@
-"""Figures for skgeoclust results (needs matplotlib: ``pip install skgeoclust[plot]``)."""
+"""Figures for skgeoclust results (matplotlib: ``pip install skgeoclust[plot]``)."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 # -- one import line per module, below this line --

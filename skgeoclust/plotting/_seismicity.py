@@ -1,4 +1,4 @@
-"""Figures of the seismicity metrics: Morisita curve, sweep, ARI, partition map, depths."""
+"""Seismicity figures: Morisita curve, sweep, ARI, partition map, depths."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
@@ -125,8 +125,15 @@ def plot_ari_matrix(ari, *, ax=None, annotate=True, cmap="Blues"):
     if annotate:
         for i in range(values.shape[0]):
             for j in range(values.shape[1]):
-                ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center",
-                        color="white" if values[i, j] > 0.6 else "black", fontsize=7)
+                ax.text(
+                    j,
+                    i,
+                    f"{values[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    color="white" if values[i, j] > 0.6 else "black",
+                    fontsize=7,
+                )
     return ax
 
 

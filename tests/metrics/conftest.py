@@ -1,4 +1,4 @@
-"""Fixtures for the Azerbaijan study: the raw 6,200-row source file (skip when absent)."""
+"""Fixtures for the Azerbaijan study: the raw source file (skip when absent)."""
 
 import os
 from pathlib import Path
@@ -12,7 +12,11 @@ PAPER_BOUNDS = np.array([[42.3021, 37.1765, 0.0], [52.1283, 43.2183, 112.1]])
 
 def _raw_path():
     env = os.environ.get("SKGEOCLUST_SHARED_DATA")
-    base = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    base = (
+        Path(env)
+        if env
+        else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    )
     path = base / "azerbaijan" / "raw" / "Earthquake_depth6000ClearNew.txt"
     if not path.exists():
         pytest.skip(f"shared dataset not available: {path}")
@@ -35,5 +39,7 @@ def azerbaijan_raw():
 def azerbaijan_paper_box(azerbaijan_raw):
     """The 6,194 events inside the paper's box (its stated event count)."""
     lo, hi = PAPER_BOUNDS[:, :2]
-    inside = np.all((azerbaijan_raw[:, :2] >= lo) & (azerbaijan_raw[:, :2] <= hi), axis=1)
+    inside = np.all(
+        (azerbaijan_raw[:, :2] >= lo) & (azerbaijan_raw[:, :2] <= hi), axis=1
+    )
     return azerbaijan_raw[inside]

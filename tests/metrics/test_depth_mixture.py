@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-
 from sklearn.cluster import DBSCAN, HDBSCAN
 
 from skgeoclust.metrics import depth_mixtures, mixture_modes
@@ -15,14 +14,16 @@ from .conftest import PAPER_BOUNDS
 def test_mixture_modes_by_hand():
     assert_allclose(mixture_modes([1.0], [5.0], [2.0]), [5.0], atol=1e-8)
     # two equal normals closer than 2 sigma merge into one mode at the midpoint
-    assert_allclose(mixture_modes([0.5, 0.5], [0.0, 1.9], [1.0, 1.0]), [0.95], atol=1e-8)
+    assert_allclose(
+        mixture_modes([0.5, 0.5], [0.0, 1.9], [1.0, 1.0]), [0.95], atol=1e-8
+    )
     # farther than 2 sigma: two modes, symmetric about the midpoint
     modes = mixture_modes([0.5, 0.5], [0.0, 3.0], [1.0, 1.0])
     assert modes.size == 2
     assert_allclose(modes.sum(), 3.0, atol=1e-7)
     # each mode is a stationary point of the density
     for m in modes:
-        z = (m - np.array([0.0, 3.0]))
+        z = m - np.array([0.0, 3.0])
         assert abs(np.sum(0.5 * z * np.exp(-0.5 * z**2))) < 1e-8
 
 
@@ -80,7 +81,9 @@ def test_azerbaijan_appendix_b(azerbaijan_raw):
     """
     depth = azerbaijan_raw[:, 2]
     assert depth.size == 6200
-    weights = [depth_mixtures(depth, random_state=s).loc["all", "weight_1"] for s in range(5)]
+    weights = [
+        depth_mixtures(depth, random_state=s).loc["all", "weight_1"] for s in range(5)
+    ]
     assert all(0.711 < w < 0.715 for w in weights)
     row = depth_mixtures(depth, random_state=1).loc["all"]
     assert row.weight_1 == pytest.approx(0.7119, abs=1e-3)
@@ -119,16 +122,20 @@ def test_azerbaijan_table2_db192(azerbaijan_paper_box):
     labels = DBSCAN(eps=0.05, min_samples=80).fit(X).labels_
     table = depth_mixtures(azerbaijan_paper_box[:, 2], labels, random_state=1)
     assert len(table) == 6
-    exact = np.array([
-        [0.5580, 16.264, 3.8686, 0.442, 8.6523, 3.7392],  # Cluster 2
-        [0.5357, 5.5324, 2.8294, 0.4643, 12.2318, 3.7938],  # Cluster 4
-        [0.7111, 10.4547, 2.2046, 0.2889, 5.9833, 1.7462],  # Cluster 5
-    ])
+    exact = np.array(
+        [
+            [0.5580, 16.264, 3.8686, 0.442, 8.6523, 3.7392],  # Cluster 2
+            [0.5357, 5.5324, 2.8294, 0.4643, 12.2318, 3.7938],  # Cluster 4
+            [0.7111, 10.4547, 2.2046, 0.2889, 5.9833, 1.7462],  # Cluster 5
+        ]
+    )
     assert all(_matched(_rows(table), exact, atol=6e-4))
-    close = np.array([
-        [0.649, 10.7328, 3.596, 0.351, 5.2912, 2.8054],  # Cluster 3
-        [0.5403, 14.7111, 5.141, 0.4597, 28.0154, 5.4431],  # Cluster 1
-    ])
+    close = np.array(
+        [
+            [0.649, 10.7328, 3.596, 0.351, 5.2912, 2.8054],  # Cluster 3
+            [0.5403, 14.7111, 5.141, 0.4597, 28.0154, 5.4431],  # Cluster 1
+        ]
+    )
     assert all(_matched(_rows(table), close, atol=[0.01, 0.35, 0.05, 0.01, 0.1, 0.05]))
 
 
@@ -142,12 +149,14 @@ def test_azerbaijan_table3_hdb15(azerbaijan_paper_box):
     labels = HDBSCAN(min_cluster_size=100, min_samples=101, copy=True).fit(X).labels_
     table = depth_mixtures(azerbaijan_paper_box[:, 2], labels, random_state=1)
     assert len(table) == 6
-    exact = np.array([
-        [0.7563, 10.2446, 1.4319, 0.2437, 6.8023, 1.3428],  # Cluster 2
-        [0.5452, 9.91, 2.6428, 0.4548, 16.4508, 2.7848],  # Cluster 3
-        [0.5915, 10.1408, 2.4734, 0.4085, 4.7844, 2.2276],  # Cluster 5
-        [0.8044, 10.6700, 3.1267, 0.1956, 3.2650, 1.9019],  # Cluster 6
-    ])
+    exact = np.array(
+        [
+            [0.7563, 10.2446, 1.4319, 0.2437, 6.8023, 1.3428],  # Cluster 2
+            [0.5452, 9.91, 2.6428, 0.4548, 16.4508, 2.7848],  # Cluster 3
+            [0.5915, 10.1408, 2.4734, 0.4085, 4.7844, 2.2276],  # Cluster 5
+            [0.8044, 10.6700, 3.1267, 0.1956, 3.2650, 1.9019],  # Cluster 6
+        ]
+    )
     assert all(_matched(_rows(table), exact, atol=6e-4))
     modes = sorted(table["modes"], key=len)
     assert any(np.allclose(m, [10.2956, 15.668], atol=1e-3) for m in modes)

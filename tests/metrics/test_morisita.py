@@ -66,8 +66,11 @@ def test_clumped_points_index_above_one_regular_below(global_random_seed):
 
 
 @given(
-    arrays(np.float64, st.tuples(st.integers(2, 40), st.integers(2, 3)),
-           elements=st.floats(0, 1, allow_subnormal=False)),
+    arrays(
+        np.float64,
+        st.tuples(st.integers(2, 40), st.integers(2, 3)),
+        elements=st.floats(0, 1, allow_subnormal=False),
+    ),
     st.integers(1, 12),
     st.randoms(use_true_random=False),
 )
@@ -131,7 +134,7 @@ def test_azerbaijan_min_max_scaled_catalog(azerbaijan_catalog):
     assert morisita_slope(X[:, :2]).slope == pytest.approx(-0.803, abs=1e-3)
     assert morisita_slope(X).slope == pytest.approx(-1.154, abs=1e-3)
     assert morisita_slope(X, range(1, 31)).slope == pytest.approx(-1.234, abs=1e-3)
-    delta, index = morisita_curve(X[:, :2], range(1, 101))
+    _, index = morisita_curve(X[:, :2], range(1, 101))
     assert np.all(index[1:] > 1.0)  # clustered at every scale
 
 
@@ -141,7 +144,7 @@ def test_errors():
     with pytest.raises(ValueError, match="column 1 has zero extent"):
         morisita_index(X, 2)
     Y = np.array([[0.0, 0.0], [1.0, 2.0]])
-    with pytest.raises(ValueError, match="row 1, column 1 .* outside"):
+    with pytest.raises(ValueError, match=r"row 1, column 1 .* outside"):
         morisita_index(Y, 2, bounds=[[0, 0], [1, 1]])
     with pytest.raises(ValueError, match="bounds must be None or a finite array"):
         morisita_index(Y, 2, bounds=[[0, 0, 0], [1, 1, 1]])

@@ -37,8 +37,12 @@ def test_scorers_match_sklearn_with_noise_as_cluster(global_random_seed):
     est = DBSCAN(eps=0.4, min_samples=5).fit(X)
     lab = est.labels_
     assert (lab == -1).any()
-    assert silhouette_scorer(est, X) == pytest.approx(silhouette_score(X, lab), abs=1e-12)
-    assert calinski_harabasz_scorer(est, X) == pytest.approx(calinski_harabasz_score(X, lab))
+    assert silhouette_scorer(est, X) == pytest.approx(
+        silhouette_score(X, lab), abs=1e-12
+    )
+    assert calinski_harabasz_scorer(est, X) == pytest.approx(
+        calinski_harabasz_score(X, lab)
+    )
     assert davies_bouldin_scorer(est, X) == pytest.approx(-davies_bouldin_score(X, lab))
 
 
@@ -74,9 +78,10 @@ def test_degenerate_partitions():
     # noise as a cluster: one real cluster plus noise is scored
     one = DBSCAN(eps=3.0, min_samples=2).fit(np.r_[X, [[100.0, 100.0]]])
     assert silhouette_scorer(one, np.r_[X, [[100.0, 100.0]]]) > 0.5
-    assert ClusteringScorer("silhouette", noise="exclude")(
-        one, np.r_[X, [[100.0, 100.0]]]
-    ) == -1.0
+    assert (
+        ClusteringScorer("silhouette", noise="exclude")(one, np.r_[X, [[100.0, 100.0]]])
+        == -1.0
+    )
 
 
 # 2. GridSearchCV --------------------------------------------------------------------
@@ -98,7 +103,9 @@ def test_gridsearchcv_all_all(global_random_seed, scorer, ref):
         lab = DBSCAN(**params).fit(X).labels_
         scores.append(ref(X, lab) if len(set(lab)) > 1 else np.nan)
     assert_allclose(search.cv_results_["mean_test_score"], scores, rtol=1e-10)
-    assert search.best_params_ == search.cv_results_["params"][int(np.nanargmax(scores))]
+    assert (
+        search.best_params_ == search.cv_results_["params"][int(np.nanargmax(scores))]
+    )
 
 
 def test_gridsearchcv_multimetric_hdbscan(global_random_seed):
@@ -106,8 +113,11 @@ def test_gridsearchcv_multimetric_hdbscan(global_random_seed):
     rows = np.arange(len(X))
     scoring = {"sil": silhouette_scorer, "ch": calinski_harabasz_scorer}
     search = GridSearchCV(
-        HDBSCAN(copy=True), {"min_cluster_size": [5, 20]}, scoring=scoring,
-        refit="sil", cv=[(rows, rows)],
+        HDBSCAN(copy=True),
+        {"min_cluster_size": [5, 20]},
+        scoring=scoring,
+        refit="sil",
+        cv=[(rows, rows)],
     ).fit(X)
     assert set(search.cv_results_) >= {"mean_test_sil", "mean_test_ch"}
 

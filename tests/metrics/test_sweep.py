@@ -33,7 +33,10 @@ def _blobs(seed, n=300, n_features=3):
 
 def _naive(X, grid_points, metric="euclidean"):
     return np.array(
-        [DBSCAN(eps=e, min_samples=m, metric=metric).fit(X).labels_ for e, m in grid_points]
+        [
+            DBSCAN(eps=e, min_samples=m, metric=metric).fit(X).labels_
+            for e, m in grid_points
+        ]
     )
 
 
@@ -47,10 +50,15 @@ def test_toy_sweep_results():
     assert_array_equal(sweep.labels_[0], [0, 0, 0, 1, 1, 1, -1])
     assert_array_equal(sweep.labels_[1], [-1] * 7)
     # noise as a third cluster, as silhouette_score(X, labels) does
-    assert res.loc[0, "silhouette"] == pytest.approx(silhouette_score(X, sweep.labels_[0]))
+    assert res.loc[0, "silhouette"] == pytest.approx(
+        silhouette_score(X, sweep.labels_[0])
+    )
     assert np.isnan(res.loc[1, "silhouette"])  # all noise: one group only
     cl = sweep.cluster_results_
-    assert cl[cl.partition == 0][["cluster", "size"]].to_numpy().tolist() == [[0, 3], [1, 3]]
+    assert cl[cl.partition == 0][["cluster", "size"]].to_numpy().tolist() == [
+        [0, 3],
+        [1, 3],
+    ]
 
 
 # 2. equivalence with the naive loop -----------------------------------------------
@@ -86,20 +94,31 @@ def test_dbscan_metric_in_grid_uses_fast_path(global_random_seed):
 
 def test_dbscan_ties_and_duplicates():
     # Integer lattice: many distances equal eps exactly; duplicated points.
-    g = np.stack(np.meshgrid(np.arange(6), np.arange(6)), -1).reshape(-1, 2).astype(float)
+    g = (
+        np.stack(np.meshgrid(np.arange(6), np.arange(6)), -1)
+        .reshape(-1, 2)
+        .astype(float)
+    )
     X = np.r_[g, g[:5], [[20.0, 20.0]]]
     grid = {"eps": [1.0, np.sqrt(2.0), 2.0], "min_samples": [2, 3, 5, 6, 9]}
     for metric in ("euclidean", "manhattan"):
         fast = ClusterSweep(DBSCAN(metric=metric), grid).fit(X)
-        points = [(p["eps"], p["min_samples"]) for p in fast.results_.to_dict("records")]
+        points = [
+            (p["eps"], p["min_samples"]) for p in fast.results_.to_dict("records")
+        ]
         assert_array_equal(fast.labels_, _naive(X, points, metric))
 
 
 @settings(max_examples=25)
 @given(
-    arrays(np.float64, st.tuples(st.integers(3, 40), st.integers(1, 3)),
-           elements=st.integers(0, 8).map(float)),
-    st.lists(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0]), min_size=1, max_size=3, unique=True),
+    arrays(
+        np.float64,
+        st.tuples(st.integers(3, 40), st.integers(1, 3)),
+        elements=st.integers(0, 8).map(float),
+    ),
+    st.lists(
+        st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0]), min_size=1, max_size=3, unique=True
+    ),
     st.lists(st.integers(1, 8), min_size=1, max_size=3, unique=True),
 )
 def test_dbscan_fast_path_property(X, eps_list, ms_list):
@@ -137,15 +156,21 @@ def test_hdbscan_fast_path_equals_sklearn(global_random_seed, metric):
     est = HDBSCAN(metric=metric, copy=True)
     sweep = ClusterSweep(est, grid, n_jobs=2).fit(X)
     for q, params in enumerate(sweep.results_[list(grid)].to_dict("records")):
-        params = {k: (None if k == "min_samples" and np.isnan(v) else v) for k, v in params.items()}
+        params = {
+            k: (None if k == "min_samples" and np.isnan(v) else v)
+            for k, v in params.items()
+        }
         if params["min_samples"] is not None:
             params["min_samples"] = int(params["min_samples"])
         ref = HDBSCAN(metric=metric, copy=True, **params).fit(X).labels_
         assert_array_equal(sweep.labels_[q], ref)
     # brute force is not the Prim path: the sweep falls back to fitting clones
-    brute = ClusterSweep(HDBSCAN(algorithm="brute", copy=True), {"min_cluster_size": [10]}).fit(X)
+    brute = ClusterSweep(
+        HDBSCAN(algorithm="brute", copy=True), {"min_cluster_size": [10]}
+    ).fit(X)
     assert_array_equal(
-        brute.labels_[0], HDBSCAN(algorithm="brute", min_cluster_size=10, copy=True).fit(X).labels_
+        brute.labels_[0],
+        HDBSCAN(algorithm="brute", min_cluster_size=10, copy=True).fit(X).labels_,
     )
 
 
@@ -161,7 +186,9 @@ def test_n_jobs_does_not_change_results(global_random_seed):
 @pytest.mark.parametrize("noise", ["exclude", "zero"])
 def test_noise_conventions(global_random_seed, noise):
     X = _blobs(global_random_seed, n=200)
-    sweep = ClusterSweep(DBSCAN(eps=0.06, min_samples=6), {"eps": [0.06]}, noise=noise).fit(X)
+    sweep = ClusterSweep(
+        DBSCAN(eps=0.06, min_samples=6), {"eps": [0.06]}, noise=noise
+    ).fit(X)
     lab = sweep.labels_[0]
     keep = lab != -1
     assert (~keep).any() and len(set(lab[keep])) >= 2
@@ -209,7 +236,9 @@ def test_best_partitions_and_ari_matrix(global_random_seed):
     )
 
 
-@given(st.lists(arrays(np.int64, 12, elements=st.integers(-1, 3)), min_size=1, max_size=5))
+@given(
+    st.lists(arrays(np.int64, 12, elements=st.integers(-1, 3)), min_size=1, max_size=5)
+)
 def test_ari_matrix_symmetric_unit_diagonal(labelings):
     ari = adjusted_rand_matrix(labelings).to_numpy()
     assert_allclose(ari, ari.T)
@@ -259,8 +288,14 @@ def test_azerbaijan_table1_reproduced(azerbaijan_paper_box):
     }
     sweep = ClusterSweep(DBSCAN(), grid, n_jobs=2).fit(X)
     best = sweep.best_partitions(n_clusters=range(2, 8))
-    table1 = {2: (0.09, 190), 3: (0.07, 120), 4: (0.08, 200), 5: (0.06, 150),
-              6: (0.05, 80), 7: (0.05, 90)}
+    table1 = {
+        2: (0.09, 190),
+        3: (0.07, 120),
+        4: (0.08, 200),
+        5: (0.06, 150),
+        6: (0.05, 80),
+        7: (0.05, 90),
+    }
     got = {int(r.n_clusters): (r.eps, int(r.min_samples)) for r in best.itertuples()}
     assert got == table1
     # the silhouette maximum falls as clusters are added (Fig. 3a), 6 vs 5 aside

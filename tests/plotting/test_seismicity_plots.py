@@ -25,18 +25,26 @@ from skgeoclust.plotting import (  # noqa: E402
 @pytest.fixture
 def sweep_and_data(global_random_seed):
     rng = np.random.default_rng(global_random_seed)
-    X = np.r_[rng.normal(0, 0.05, (80, 2)), rng.normal(1, 0.05, (80, 2)), rng.uniform(-1, 2, (20, 2))]
-    sweep = ClusterSweep(DBSCAN(), {"eps": [0.05, 0.1, 0.3], "min_samples": [3, 10]}).fit(X)
+    X = np.r_[
+        rng.normal(0, 0.05, (80, 2)),
+        rng.normal(1, 0.05, (80, 2)),
+        rng.uniform(-1, 2, (20, 2)),
+    ]
+    sweep = ClusterSweep(
+        DBSCAN(), {"eps": [0.05, 0.1, 0.3], "min_samples": [3, 10]}
+    ).fit(X)
     return sweep, X
 
 
 def test_plots_draw_what_they_should(sweep_and_data):
     sweep, X = sweep_and_data
-    fig, axes = plt.subplots(2, 3)
+    _, axes = plt.subplots(2, 3)
     ax = plot_morisita(morisita_slope(X, range(1, 15)), ax=axes[0, 0], label="data")
     assert len(ax.lines) == 2 and ax.get_xscale() == "log"
     ax = plot_silhouette_sweep(sweep, ax=axes[0, 1])
-    assert len(ax.collections[0].get_offsets()) == sweep.results_.silhouette.notna().sum()
+    assert (
+        len(ax.collections[0].get_offsets()) == sweep.results_.silhouette.notna().sum()
+    )
     ari = sweep.ari_matrix([0, 1, 2])
     ax = plot_ari_matrix(ari, ax=axes[0, 2])
     assert len(ax.texts) == 9

@@ -27,8 +27,13 @@ from skgeoclust.plotting import (
 )
 
 catalog, _ = make_seismicity_catalog(
-    3000, n_clusters=8, cluster_radius_km=25.0, region=(38, 42, 45, 50),
-    depth_range_km=(0, 80), cluster_depth_std_km=4.0, random_state=0,
+    3000,
+    n_clusters=8,
+    cluster_radius_km=25.0,
+    region=(38, 42, 45, 50),
+    depth_range_km=(0, 80),
+    cluster_depth_std_km=4.0,
+    random_state=0,
 )
 lat, lon, depth = catalog.T
 X = MinMaxScaler().fit_transform(np.c_[lon, lat, depth])  # the unit cube, eq. (2)
@@ -39,8 +44,10 @@ fit2 = morisita_slope(X[:, :2], range(2, 61))
 fit3 = morisita_slope(X, range(2, 31))
 ax = plot_morisita(fit2, label="2-D epicentres")
 plot_morisita(fit3, ax=ax, label="3-D hypocentres")
-print(f"2-D: p = {fit2.slope:.3f}, D = {fit2.dimension:.2f}; "
-      f"3-D: p = {fit3.slope:.3f}, D = {fit3.dimension:.2f}")
+print(
+    f"2-D: p = {fit2.slope:.3f}, D = {fit2.dimension:.2f}; "
+    f"3-D: p = {fit3.slope:.3f}, D = {fit3.dimension:.2f}"
+)
 
 # %%
 # DBSCAN over eps x min_samples: one neighbour query, one MST per min_samples and
