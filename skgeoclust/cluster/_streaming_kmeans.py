@@ -31,6 +31,7 @@ from skgeoclust.cluster._streaming_steps import (
     _float_dtype,
     _iter_blocks,
     _lloyd_on_pool,
+    _n_threads,
     _MiniBatchState,
     _new_centers,
     _predict_block,
@@ -107,6 +108,11 @@ default="k-means++"
         but never update the centres.
     random_state : int, RandomState instance or None, default=None
         Draws the test batches, the pool, the seeding and the reassigned rows.
+    n_jobs : int, default=None
+        Threads for the assignment of large blocks (exact passes, evaluation,
+        ``predict``, ``label_to``); None means 1, -1 all Numba threads. The
+        mini-batch steps are always single-threaded. Threads help on an idle
+        machine and hurt on an oversubscribed one (see the user guide).
     verbose : int, default=0
         Progress with rows/s for every pass (tqdm when installed).
 
@@ -204,6 +210,7 @@ default="k-means++"
             None,
         ],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
@@ -222,6 +229,7 @@ default="k-means++"
         reassignment_ratio=0.01,
         test_size=None,
         random_state=None,
+        n_jobs=None,
         verbose=0,
     ):
         self.n_clusters = n_clusters
@@ -236,6 +244,7 @@ default="k-means++"
         self.reassignment_ratio = reassignment_ratio
         self.test_size = test_size
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
@@ -361,7 +370,7 @@ default="k-means++"
                     "infinity; clean or drop it before clustering (every row must "
                     "get a label)."
                 )
-            labels, min_sq, _ = _assign(block, centers)
+            labels, min_sq, _ = _assign(block, centers, _n_threads(self.n_jobs))
             if labels_out is not None:
                 labels_out[row0 : row0 + block.shape[0]] = labels
             flags = _batch_flags(is_test, b0, block.shape[0], bs)
@@ -599,7 +608,7 @@ default="k-means++"
                 "predict takes arrays; use predict_stream or label_to for a source."
             )
         X = self._validate_predict_X(X, "predict")
-        return _assign(X, self.cluster_centers_)[0]
+        return _assign(X, self.cluster_centers_, _n_threads(self.n_jobs))[0]
 
     def _validate_predict_X(self, X, method):
         X = validate_data(
@@ -655,7 +664,7 @@ default="k-means++"
         """
         check_is_fitted(self)
         X = self._validate_predict_X(X, "score")
-        return -_assign(X, self.cluster_centers_)[2]
+        return -_assign(X, self.cluster_centers_, _n_threads(self.n_jobs))[2]
 
     def predict_stream(self, X, batch_size=None):
         """Yield the labels of a source (or array) one batch at a time.
@@ -673,6 +682,7 @@ default="k-means++"
         check_is_fitted(self)
         source = self._check_stream_source(X)
         centers = self.cluster_centers_
+        n_threads = _n_threads(self.n_jobs)
         row = 0
         for batch in source.iter_batches(batch_size or self.batch_size):
             batch = np.ascontiguousarray(batch, dtype=centers.dtype)
@@ -680,7 +690,7 @@ default="k-means++"
             if bad >= 0:
                 _raise_nonfinite(row + bad, repr(source))
             row += batch.shape[0]
-            yield _assign(batch, centers)[0]
+            yield _assign(batch, centers, n_threads)[0]
 
     def label_to(self, X, out, batch_size=_BLOCK_ROWS):
         """Write the label of every row of ``X`` to ``out`` without holding them all.

@@ -3,6 +3,7 @@
 
 import time
 
+import numba
 import numpy as np
 
 from skgeoclust._kernels.kmeans import (
@@ -17,7 +18,7 @@ from skgeoclust._kernels.kmeans import (
 DEFAULT_INIT_SIZE = 25_600
 #: Rows per read in the exact passes (Lloyd refinement, evaluation, labelling).
 _BLOCK_ROWS = 65_536
-#: Blocks at least this long are assigned with the threaded kernel.
+#: Blocks at least this long are assigned with the threaded kernel when n_jobs > 1.
 _PARALLEL_ROWS = 16_384
 _POOL_MAX_ITER = 100
 
@@ -26,13 +27,32 @@ def _float_dtype(dtype):
     return np.float32 if np.dtype(dtype) == np.float32 else np.float64
 
 
-def _assign(X, centers, labels=None, min_sq_dist=None):
+def _n_threads(n_jobs):
+    """Numba threads for ``n_jobs`` (None -> 1, negative counts from the maximum)."""
+    if n_jobs is None:
+        return 1
+    if n_jobs == 0:
+        raise ValueError("n_jobs == 0 has no meaning; use None, a positive or -1.")
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    if n_jobs < 0:
+        return max(1, max_threads + 1 + n_jobs)
+    return min(n_jobs, max_threads)
+
+
+def _assign(X, centers, n_threads=1):
     """Nearest-centre labels, squared distances and inertia of an in-memory block."""
     n = X.shape[0]
-    labels = np.empty(n, dtype=np.int32) if labels is None else labels
-    min_sq_dist = np.empty(n) if min_sq_dist is None else min_sq_dist
-    kernel = assign_labels_parallel if n >= _PARALLEL_ROWS else assign_labels
-    inertia = kernel(X, centers, labels, min_sq_dist)
+    labels = np.empty(n, dtype=np.int32)
+    min_sq_dist = np.empty(n)
+    if n_threads > 1 and n >= _PARALLEL_ROWS:
+        previous = numba.get_num_threads()
+        numba.set_num_threads(n_threads)
+        try:
+            inertia = assign_labels_parallel(X, centers, labels, min_sq_dist)
+        finally:
+            numba.set_num_threads(previous)
+    else:
+        inertia = assign_labels(X, centers, labels, min_sq_dist)
     return labels, min_sq_dist, inertia
 
 

@@ -374,3 +374,14 @@ def test_verbose_reports_rows_per_second(capsys):
     assert "mini-batch pass 1" in text and "evaluation pass" in text
     assert "rows" in text
     assert set(km.timings_) == {"warm_start", "mini_batch", "refine", "evaluate"}
+
+
+def test_threaded_assignment_gives_the_same_model():
+    X = _mixture(17, n=40000, d=4)
+    a = StreamingMiniBatchKMeans(5, batch_size=1024, random_state=0).fit(X)
+    b = StreamingMiniBatchKMeans(5, batch_size=1024, random_state=0, n_jobs=2).fit(X)
+    assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert_array_equal(a.labels_, b.labels_)
+    assert b.inertia_ == pytest.approx(a.inertia_, rel=1e-12)
+    with pytest.raises(ValueError, match="n_jobs == 0"):
+        StreamingMiniBatchKMeans(5, n_jobs=0).fit(X[:100])
