@@ -406,6 +406,11 @@ class ClusterSweep(BaseEstimator):
         if not grid:
             raise ValueError("param_grid is empty: there is nothing to sweep.")
         dbscan_plan = self._fast_dbscan_plan(grid)
+        if self.method == "auto":
+            # The fast paths never fit the estimator: check every grid point's
+            # parameters as its fit would.
+            for p in grid:
+                clone(self.estimator).set_params(**p)._validate_params()
         hdbscan_plan = (
             _hdbscan_plan(self.estimator, grid, X.shape[0])
             if self.method == "auto"

@@ -145,6 +145,24 @@ def test_generic_path_kmeans(global_random_seed):
         )
 
 
+def test_skgeoclust_estimator_in_sweep_and_gridsearch(global_random_seed):
+    from sklearn.model_selection import GridSearchCV
+
+    from skgeoclust.cluster import StreamingMiniBatchKMeans
+    from skgeoclust.metrics import silhouette_scorer
+
+    X = _blobs(global_random_seed, n=150)
+    est = StreamingMiniBatchKMeans(batch_size=16, n_init=1, random_state=0)
+    grid = {"n_clusters": [2, 3, 4]}
+    sweep = ClusterSweep(est, grid).fit(X)
+    rows = np.arange(len(X))
+    search = GridSearchCV(est, grid, scoring=silhouette_scorer, cv=[(rows, rows)])
+    search.fit(X)
+    assert_allclose(
+        sweep.results_["silhouette"], search.cv_results_["mean_test_score"], atol=1e-12
+    )
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
 def test_hdbscan_fast_path_equals_sklearn(global_random_seed, metric):
     X = _blobs(global_random_seed, n=250)
@@ -326,5 +344,9 @@ def test_errors():
         ClusterSweep("DBSCAN", {"eps": [0.1]}).fit(X)
     with pytest.raises(ValueError, match="NaN"):
         ClusterSweep(DBSCAN(), {"eps": [0.1]}).fit(np.r_[X, [[np.nan, 0.0]]])
+    with pytest.raises(ValueError, match="eps"):
+        ClusterSweep(DBSCAN(), {"eps": [0.1, -1.0]}).fit(X)
+    with pytest.raises(ValueError, match="min_cluster_size"):
+        ClusterSweep(HDBSCAN(), {"min_cluster_size": [1]}).fit(X)
     with pytest.raises(ValueError, match="same number of samples"):
         adjusted_rand_matrix([[0, 1], [0, 1, 1]])
