@@ -10,6 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgeoclust.cluster import FaultNetworkAgglomerative
 from skgeoclust.cluster import ProfileKMeans, ProfileSOM, StreamingMiniBatchKMeans
+from skgeoclust.cluster import SphericalKMedoids
 from skgeoclust.metrics import ClusterSweep
 from skgeoclust.preprocessing import GeoToCartesian
 
@@ -34,11 +35,24 @@ ESTIMATORS = [
     ProfileSOM(n_iterations=300, random_state=0),
     StreamingMiniBatchKMeans(n_clusters=3, batch_size=16, n_init=1, refine_max_iter=3),
     ClusterSweep(DBSCAN(), {"eps": [0.5, 3.0], "min_samples": [2, 4]}),
+    SphericalKMedoids(max_span_km=300.0, random_state=0),
 ]
 
 EXPECTED_FAILED_CHECKS = {
     "GeoToCartesian": _CATALOG_DOMAIN,
     # -- new entries go below this line --
+    "SphericalKMedoids": {
+        **_CATALOG_DOMAIN,
+        "check_all_zero_sample_weights_error": (
+            "the check's data has 20 columns; a catalog has 2 or 3 (lat, lon[, depth])"
+        ),
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the check's data has 30 columns; a catalog has 2 or 3. (Repeated rows do "
+            "equal integer weights, tested in tests/cluster; a zero-weight event still "
+            "belongs to a cluster and counts in its span, so it is not the same as "
+            "removing it.)"
+        ),
+    },
     "FaultNetworkAgglomerative": {
         "check_sample_weight_equivalence_on_dense_data": (
             "the Ward tree and the min_kernel_points count run over rows (distinct "

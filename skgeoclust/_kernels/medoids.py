@@ -66,8 +66,8 @@ def _cross2(ou, ov, au, av, bu, bv):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _hull_span(xyz, idx, cx, cy, cz):
-    """Exact span of a set within 40 degrees of the unit vector ``c``.
+def _hull_vertices(xyz, idx, cx, cy, cz):
+    """Vertices of the spherical convex hull of a set within 40 degrees of ``c``.
 
     The gnomonic projection about ``c`` maps great circles to straight lines, so
     the spherical convex hull maps to the planar hull (Andrew's monotone chain).
@@ -126,7 +126,49 @@ def _hull_span(xyz, idx, cx, cy, cz):
     vertices = np.empty(n_hull, dtype=np.int64)
     for s in range(n_hull):
         vertices[s] = idx[hull[s]]
-    return _brute_force_span(xyz, vertices)
+    return vertices
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _mean_direction(xyz, idx):
+    """Normalised mean direction and whether every site is within 40 degrees of it."""
+    m = idx.shape[0]
+    cx = 0.0
+    cy = 0.0
+    cz = 0.0
+    for s in range(m):
+        cx += xyz[idx[s], 0]
+        cy += xyz[idx[s], 1]
+        cz += xyz[idx[s], 2]
+    norm = np.sqrt(cx * cx + cy * cy + cz * cz)
+    if norm <= 1e-9 * m:
+        return 0.0, 0.0, 0.0, False
+    cx /= norm
+    cy /= norm
+    cz /= norm
+    min_dot = 1.0
+    for s in range(m):
+        i = idx[s]
+        d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
+        if d < min_dot:
+            min_dot = d
+    return cx, cy, cz, min_dot >= np.cos(_HULL_CAP_RAD)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def hull_vertices(xyz, idx):
+    """Sites of ``idx`` that can realise a largest distance to any point.
+
+    For a set within 40 degrees of its mean direction these are the vertices of its
+    spherical convex hull (for any point within 40 degrees too, the farthest member
+    is a vertex); otherwise all of ``idx``.
+    """
+    if idx.shape[0] <= 3:
+        return idx.copy()
+    cx, cy, cz, narrow = _mean_direction(xyz, idx)
+    if not narrow:
+        return idx.copy()
+    return _hull_vertices(xyz, idx, cx, cy, cz)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -160,29 +202,13 @@ def span_of(xyz, idx, max_span_rad):
     if m <= _SMALL_SET:
         s, a, b = _brute_force_span(xyz, idx)
         return s, a, b, True
-    cx = 0.0
-    cy = 0.0
-    cz = 0.0
-    for s in range(m):
-        cx += xyz[idx[s], 0]
-        cy += xyz[idx[s], 1]
-        cz += xyz[idx[s], 2]
-    norm = np.sqrt(cx * cx + cy * cy + cz * cz)
-    if norm > 1e-9 * m:
-        cx /= norm
-        cy /= norm
-        cz /= norm
-        min_dot = 1.0
-        for s in range(m):
-            i = idx[s]
-            d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
-            if d < min_dot:
-                min_dot = d
-        if min_dot >= np.cos(_HULL_CAP_RAD):
-            s, a, b = _hull_span(xyz, idx, cx, cy, cz)
-            return s, a, b, True
+    cx, cy, cz, narrow = _mean_direction(xyz, idx)
+    if narrow:
+        s, a, b = _brute_force_span(xyz, _hull_vertices(xyz, idx, cx, cy, cz))
+        return s, a, b, True
     # Wide set: double sweep for a lower bound, exact brute force only if needed.
     a = idx[0]
+    b = idx[0]
     best = -1.0
     for s in range(m):
         d = angle_between(xyz, a, idx[s])
@@ -438,39 +464,92 @@ def fits_after_adding(xyz, base, added, max_span_rad):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
+def _wins(x, d, cap, rival):
+    """Whether representative ``x`` at distance ``d`` beats ``rival`` at ``cap``."""
+    return d < cap or (d == cap and (rival < 0 or x < rival))
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_rad):
+    """Whether cluster j keeps its span once ``added`` join it (and its events that
+    ``x`` loses leave). ``own_hull`` are the positions in ``pts`` of the hull
+    vertices of cluster j: an added event within the limit of every vertex is
+    within it of the whole cluster (a cap narrower than 90 degrees is convex)."""
+    use_hull = max_span_rad < 0.5 * np.pi
+    inconclusive = not use_hull
+    if use_hull:
+        for s in range(added.shape[0]):
+            a = added[s]
+            for h in own_hull:
+                if angle_between(xyz, a, pts[h]) > max_span_rad:
+                    if _wins(x, dist[h], caps[h], rivals[h]):
+                        return False
+                    inconclusive = True
+    # Pairs of added events: none can be too far apart if all are within half the
+    # limit of x.
+    reach = 0.0
+    for s in range(added.shape[0]):
+        d = angle_between(xyz, x, added[s])
+        if d > reach:
+            reach = d
+    if 2.0 * reach > max_span_rad:
+        for s in range(added.shape[0]):
+            for t in range(s + 1, added.shape[0]):
+                if angle_between(xyz, added[s], added[t]) > max_span_rad:
+                    return False
+    if not inconclusive:
+        return True
+    n_base = 0
+    base = np.empty(n_own, dtype=np.int64)
+    for i in range(n_own):
+        if _wins(x, dist[i], caps[i], rivals[i]):
+            base[n_base] = pts[i]
+            n_base += 1
+    return fits_after_adding(xyz, base[:n_base], added, max_span_rad)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _receivers_fit(
     xyz, pts, caps, rivals, n_own, x, dist, receiver, nbr_indptr, nbr_members,
-    incoming, moving, max_span_rad,
+    hull_indptr, hull_sites, incoming, moving, max_span_rad,
 ):
     """Whether every neighbouring cluster still fits once it gains the events that
-    leave cluster j (``incoming`` leave the neighbours for j)."""
+    leave cluster j (``incoming`` leave the neighbours for j). Checked against the
+    neighbour's hull vertices first, against all its members only when a vertex
+    that is too far is itself leaving."""
     for s in range(incoming.shape[0]):
         moving[incoming[s]] = True
+    use_hull = max_span_rad < 0.5 * np.pi
     ok = True
     for i in range(n_own):
         if not ok:
             break
-        if dist[i] < caps[i] or (dist[i] == caps[i] and (rivals[i] < 0 or x < rivals[i])):
+        if _wins(x, dist[i], caps[i], rivals[i]):
             continue
         r = receiver[i]
         b = pts[i]
-        for s in range(nbr_indptr[r], nbr_indptr[r + 1]):
-            m = nbr_members[s]
-            if not moving[m] and angle_between(xyz, b, m) > max_span_rad:
-                ok = False
-                break
+        for i2 in range(i + 1, n_own):
+            if receiver[i2] == r and not _wins(x, dist[i2], caps[i2], rivals[i2]):
+                if angle_between(xyz, b, pts[i2]) > max_span_rad:
+                    ok = False
+                    break
         if not ok:
             break
-        for i2 in range(i + 1, n_own):
-            if receiver[i2] != r:
-                continue
-            if dist[i2] < caps[i2] or (
-                dist[i2] == caps[i2] and (rivals[i2] < 0 or x < rivals[i2])
-            ):
-                continue
-            if angle_between(xyz, b, pts[i2]) > max_span_rad:
-                ok = False
-                break
+        inconclusive = not use_hull
+        if use_hull:
+            for s in range(hull_indptr[r], hull_indptr[r + 1]):
+                m = hull_sites[s]
+                if angle_between(xyz, b, m) > max_span_rad:
+                    if not moving[m]:
+                        ok = False
+                        break
+                    inconclusive = True
+        if ok and inconclusive:
+            for s in range(nbr_indptr[r], nbr_indptr[r + 1]):
+                m = nbr_members[s]
+                if not moving[m] and angle_between(xyz, b, m) > max_span_rad:
+                    ok = False
+                    break
     for s in range(incoming.shape[0]):
         moving[incoming[s]] = False
     return ok
@@ -494,6 +573,9 @@ def first_improving_swap(
     nbr_indptr,
     nbr_members,
     moving,
+    own_hull,
+    hull_indptr,
+    hull_sites,
 ):
     """Scan candidate representatives of one cluster for the first that lowers M(C).
 
@@ -546,6 +628,10 @@ def first_improving_swap(
         CSR members of the neighbouring clusters.
     moving : ndarray of shape (n_sites,), bool
         Scratch flags, all False on entry and on return.
+    own_hull : ndarray
+        Positions in ``pts`` of the hull vertices of cluster j.
+    hull_indptr, hull_sites : ndarray
+        CSR hull vertices (sites) of the neighbouring clusters.
 
     Returns
     -------
@@ -563,7 +649,6 @@ def first_improving_swap(
     for i in range(p):
         W += w[pts[i]]
     dist = np.empty(p)
-    base = np.empty(p, dtype=np.int64)
     added = np.empty(p, dtype=np.int64)
     n_rejected = 0
     for t in range(start, q):
@@ -582,21 +667,20 @@ def first_improving_swap(
                 lower[kk] = bound
         if g >= threshold:
             continue
-        n_base = 0
         n_added = 0
-        for i in range(p):
-            if dist[i] < caps[i] or (dist[i] == caps[i] and (rivals[i] < 0 or x < rivals[i])):
-                if i < n_own:
-                    base[n_base] = pts[i]
-                    n_base += 1
-                else:
-                    added[n_added] = pts[i]
-                    n_added += 1
-        ok = fits_after_adding(xyz, base[:n_base], added[:n_added], max_span_rad)
+        for i in range(n_own, p):
+            if _wins(x, dist[i], caps[i], rivals[i]):
+                added[n_added] = pts[i]
+                n_added += 1
+        ok = _own_fits(
+            xyz, pts, caps, rivals, n_own, x, dist, own_hull, added[:n_added],
+            max_span_rad,
+        )
         if ok:
             ok = _receivers_fit(
                 xyz, pts, caps, rivals, n_own, x, dist, receiver, nbr_indptr,
-                nbr_members, added[:n_added], moving, max_span_rad,
+                nbr_members, hull_indptr, hull_sites, added[:n_added], moving,
+                max_span_rad,
             )
         if ok:
             return t, g, n_rejected

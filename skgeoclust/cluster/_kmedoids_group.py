@@ -10,6 +10,7 @@ from skgeoclust._kernels.medoids import (
     angles_to,
     first_improving_swap,
     fits_after_adding,
+    hull_vertices,
     medial_side,
     nearest_of_list,
     nearest_representative,
@@ -128,8 +129,18 @@ class _Group:
         self.spans = spans.copy()
         # Clusters whose surroundings changed since their last full candidate scan.
         self.dirty = np.ones(rep_sites.shape[0], dtype=bool)
+        self._hulls = {}
+        # Membership versions, and the pairs (with versions) whose union is too wide.
+        self.version = np.zeros(rep_sites.shape[0], dtype=np.int64)
+        self._too_wide = set()
 
     # -- helpers ------------------------------------------------------------------
+    def hull(self, c):
+        """Hull vertices of cluster ``c`` (cached until the cluster changes)."""
+        if self._hulls.get(c) is None:
+            self._hulls[c] = hull_vertices(self.xyz, self.members[c])
+        return self._hulls[c]
+
     def neighbours(self, site, radius_rad, exclude):
         """Alive clusters (ids) whose representative lies within ``radius_rad``."""
         diff = self.xyz[self.reps] - self.xyz[site]
@@ -206,7 +217,11 @@ class _Group:
         self.labels[incoming] = j
         self.dist[incoming] = d_out[move_in]
         touched = [reps[j], x]
+        self._hulls[j] = None
+        self.version[j] += 1
         for c, members in changed.items():
+            self._hulls[c] = None
+            self.version[c] += 1
             self.members[c] = members
             self.spans[c] = span_of(xyz, members, D)[0]
             touched.append(reps[c])
@@ -256,6 +271,11 @@ class _Group:
         np.cumsum(sizes, out=nbr_indptr[1:])
         nbr_members = self._gather(nbr)
         receiver = nearest[0]
+        own_hull = np.searchsorted(own, self.hull(j)).astype(np.int64)
+        hulls = [self.hull(c) for c in nbr]
+        hull_indptr = np.zeros(nbr.shape[0] + 1, dtype=np.int64)
+        np.cumsum([h.shape[0] for h in hulls], out=hull_indptr[1:])
+        hull_sites = np.concatenate(hulls) if hulls else _EMPTY
         cand = np.flatnonzero(own != rep).astype(np.int64)
         order = rng.permutation(cand.shape[0]).astype(np.int64)
         lower = np.zeros(cand.shape[0])
@@ -264,6 +284,7 @@ class _Group:
             t, _, _ = first_improving_swap(
                 xyz, w, pts, caps, rivals, own.shape[0], cand, order, start,
                 threshold, lower, D, receiver, nbr_indptr, nbr_members, self._flag,
+                own_hull, hull_indptr, hull_sites,
             )
             if t < 0:
                 return False
@@ -301,8 +322,12 @@ class _Group:
         for a, b in pairs:
             if not (self.alive[a] and self.alive[b]):
                 continue
+            key = (a, b, self.version[a], self.version[b])
+            if key in self._too_wide:
+                continue
             union = np.sort(np.concatenate([self.members[a], self.members[b]]))
             if span_of(xyz, union, D)[0] > D:
+                self._too_wide.add(key)
                 continue
             # The union's medoid first; if consistency would then push some span
             # over the limit, the members nearest to it in turn.

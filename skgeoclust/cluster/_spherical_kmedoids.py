@@ -39,6 +39,12 @@ def _unit_vectors(X):
     return xyz
 
 
+def _unnamed_frame(X):
+    """A DataFrame whose columns are not all names (e.g. 0, 1) is read by position."""
+    columns = getattr(X, "columns", None)
+    return columns is not None and not all(isinstance(c, str) for c in columns)
+
+
 class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     """Span-constrained k-medoids of epicentres on the sphere, in O(n log n).
 
@@ -73,8 +79,9 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
-        Cluster of each event; clusters are numbered by their medoid's position in
-        the (lat, lon)-sorted order of the distinct epicentres.
+        Cluster of each event. Clusters are numbered by the position of their
+        medoid in the sorted order of the distinct epicentres' unit vectors
+        (x, y, z), so the numbering does not depend on the order of the rows.
     medoid_indices_ : ndarray of shape (n_clusters_,)
         Row of ``X`` of each cluster's medoid (the first row with that epicentre).
     cluster_centers_ : ndarray of shape (n_clusters_, 2)
@@ -91,7 +98,8 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     n_groups_ : int
         Number of event groups (isolated events included).
     n_iter_ : int
-        Largest number of optimisation passes run in any group.
+        Largest number of optimisation passes run in any group (1 when every
+        group is already narrow enough to be one cluster).
     neighbor_graph_ : str
         How the neighbour graph was built: ``"convex_hull"`` (3-D convex hull of the
         unit vectors = spherical Delaunay), ``"stereographic"`` (planar Delaunay of
@@ -113,7 +121,8 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     -----
     Input is (lat, lon) in degrees; a third column (depth) is accepted and ignored,
     the clustering is of epicentres. A DataFrame is read by column name (``lat`` /
-    ``latitude``, ``lon`` / ``longitude``, optional ``depth``). Distances are
+    ``latitude``, ``lon`` / ``longitude``, optional ``depth``; other columns are
+    dropped), or by position when its columns are not names (e.g. 0, 1). Distances are
     great-circle distances on a sphere of radius 6371.0 km. Events with the same
     epicentre always share a cluster (they are processed as one weighted site).
 
@@ -181,7 +190,8 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def _validate_catalog(self, X, *, reset):
-        X = select_catalog_columns(X)
+        if not _unnamed_frame(X):
+            X = select_catalog_columns(X)
         X = validate_data(
             self,
             X,
@@ -266,7 +276,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
             for g, s in zip(todo, group_sites)
         )
         n_done = done.shape[0]
-        self.n_iter_ = 0
+        self.n_iter_ = 1
         for s, res in zip(group_sites, results):
             cluster_of_site[s] = res.labels + n_done
             rep_parts.append(s[res.representatives])
