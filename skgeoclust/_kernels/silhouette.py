@@ -62,7 +62,7 @@ def distance_row(X, i, metric, out):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def silhouette_samples_batch(X, slots, counts, metric, start, stop, out):
+def silhouette_samples_batch(X, codes, order, offsets, metric, start, stop, out):
     """Silhouette of samples ``start:stop`` under every partition, one distance pass.
 
     For sample :math:`i` and partition :math:`p` with label :math:`\\ell`,
@@ -74,19 +74,23 @@ def silhouette_samples_batch(X, slots, counts, metric, start, stop, out):
         s = \\frac{b - a}{\\max(a, b)},
 
     with :math:`s = 0` in a singleton cluster or when :math:`\\max(a, b) = 0`
-    (scikit-learn's ``silhouette_samples`` conventions). Each row of distances
-    :math:`d_{i\\cdot}` is computed once and added to the per-cluster sums of all
-    partitions.
+    (scikit-learn's ``silhouette_samples`` conventions). Rows are taken in blocks
+    of 16: their distances to every sample are computed once, stored sample-major,
+    and each cluster sum of each partition is a gather over the cluster's members
+    (``order``), 16 rows at a time, with no scattered writes.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
         Points.
-    slots : ndarray of shape (n_samples, n_partitions), int
-        ``p * max_labels + label`` for a sample of partition ``p``, or
-        ``n_partitions * max_labels`` (a discard slot) for a sample left out.
-    counts : ndarray of shape (n_partitions, max_labels), int
-        Size of every cluster.
+    codes : ndarray of shape (n_partitions, n_samples), int
+        Label ``0 .. max_labels - 1`` of each sample in each partition, ``-1`` for
+        a sample left out (neither scored nor summed).
+    order : ndarray of shape (n_partitions, n_samples), int
+        Samples of each partition sorted by label (left-out samples last).
+    offsets : ndarray of shape (n_partitions, max_labels + 1), int
+        Cluster ``k`` of partition ``p`` is
+        ``order[p, offsets[p, k]:offsets[p, k + 1]]``.
     metric : int
         ``EUCLIDEAN`` or ``MANHATTAN``.
     start, stop : int
@@ -95,44 +99,78 @@ def silhouette_samples_batch(X, slots, counts, metric, start, stop, out):
         Receives :math:`s`; NaN where the sample is left out.
     """
     n_samples = X.shape[0]
-    n_part, max_labels = counts.shape
-    discard = n_part * max_labels
-    # Rows are scored in blocks so that each pass over ``slots`` serves them all.
-    block = 8
-    sums = np.zeros((discard + 1, block))
-    drow = np.empty((block, n_samples))
+    n_part = codes.shape[0]
+    max_labels = offsets.shape[1] - 1
+    block = 16
+    drow = np.empty(n_samples)
     dcol = np.zeros((n_samples, block))
+    sums = np.zeros((max_labels, block))
     for i0 in range(start, stop, block):
         nb = min(block, stop - i0)
-        sums[:] = 0.0
-        for b in range(nb):
-            distance_row(X, i0 + b, metric, drow[b])
-        for j in range(n_samples):
-            for b in range(block):
-                dcol[j, b] = drow[b, j] if b < nb else 0.0
-        for j in range(n_samples):
-            for p in range(n_part):
-                slot = slots[j, p]
-                for b in range(block):
-                    sums[slot, b] += dcol[j, b]
-        for b in range(nb):
-            i = i0 + b
-            for p in range(n_part):
-                slot = slots[i, p]
-                if slot == discard:
+        for b in range(block):
+            if b < nb:
+                distance_row(X, i0 + b, metric, drow)
+                for j in range(n_samples):
+                    dcol[j, b] = drow[j]
+            else:
+                for j in range(n_samples):
+                    dcol[j, b] = 0.0
+        for p in range(n_part):
+            for k in range(max_labels):
+                # one scalar accumulator per row of the block, kept in registers
+                a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = a8 = a9 = a10 = a11 = a12 = (
+                    a13
+                ) = a14 = a15 = 0.0
+                for t in range(offsets[p, k], offsets[p, k + 1]):
+                    j = order[p, t]
+                    a0 += dcol[j, 0]
+                    a1 += dcol[j, 1]
+                    a2 += dcol[j, 2]
+                    a3 += dcol[j, 3]
+                    a4 += dcol[j, 4]
+                    a5 += dcol[j, 5]
+                    a6 += dcol[j, 6]
+                    a7 += dcol[j, 7]
+                    a8 += dcol[j, 8]
+                    a9 += dcol[j, 9]
+                    a10 += dcol[j, 10]
+                    a11 += dcol[j, 11]
+                    a12 += dcol[j, 12]
+                    a13 += dcol[j, 13]
+                    a14 += dcol[j, 14]
+                    a15 += dcol[j, 15]
+                sums[k, 0] = a0
+                sums[k, 1] = a1
+                sums[k, 2] = a2
+                sums[k, 3] = a3
+                sums[k, 4] = a4
+                sums[k, 5] = a5
+                sums[k, 6] = a6
+                sums[k, 7] = a7
+                sums[k, 8] = a8
+                sums[k, 9] = a9
+                sums[k, 10] = a10
+                sums[k, 11] = a11
+                sums[k, 12] = a12
+                sums[k, 13] = a13
+                sums[k, 14] = a14
+                sums[k, 15] = a15
+            for b in range(nb):
+                i = i0 + b
+                own = codes[p, i]
+                if own < 0:
                     out[p, i] = np.nan
                     continue
-                own = slot - p * max_labels
-                size = counts[p, own]
+                size = offsets[p, own + 1] - offsets[p, own]
                 if size <= 1:
                     out[p, i] = 0.0
                     continue
-                a = sums[slot, b] / (size - 1)
+                a = sums[own, b] / (size - 1)
                 bmin = np.inf
                 for k in range(max_labels):
-                    c = counts[p, k]
+                    c = offsets[p, k + 1] - offsets[p, k]
                     if k != own and c > 0:
-                        v = sums[p * max_labels + k, b] / c
+                        v = sums[k, b] / c
                         if v < bmin:
                             bmin = v
                 denom = max(a, bmin)

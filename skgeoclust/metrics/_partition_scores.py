@@ -101,19 +101,25 @@ def silhouette_batch(
         counts = np.zeros((todo.size, max_labels), dtype=np.int64)
         for q, row in enumerate(sub):
             counts[q] = np.bincount(row[row >= 0], minlength=max_labels)
-        discard = todo.size * max_labels
-        slots = np.where(
-            sub >= 0, sub + max_labels * np.arange(todo.size)[:, None], discard
-        )
-        if discard >= np.iinfo(np.int32).max:
-            raise ValueError("too many partitions x clusters for one silhouette pass.")
-        slots = np.ascontiguousarray(slots.T, dtype=np.int32)
+        # Samples of each partition sorted by label; left-out samples (-1) last.
+        keyed = np.where(sub >= 0, sub, max_labels)
+        order = np.ascontiguousarray(np.argsort(keyed, axis=1, kind="stable"), np.int32)
+        offsets = np.zeros((todo.size, max_labels + 1), dtype=np.int64)
+        offsets[:, 1:] = np.cumsum(counts, axis=1)
+        codes32 = np.ascontiguousarray(sub, dtype=np.int32)
         out = np.empty((todo.size, n_samples))
         n_blocks = max(1, min(effective_n_jobs(n_jobs), n_samples))
         bounds = np.linspace(0, n_samples, n_blocks + 1).astype(np.int64)
         Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(silhouette_samples_batch)(
-                X, slots, counts, SILHOUETTE_METRICS[metric], int(a), int(b), out
+                X,
+                codes32,
+                order,
+                offsets,
+                SILHOUETTE_METRICS[metric],
+                int(a),
+                int(b),
+                out,
             )
             for a, b in pairwise(bounds)
             if b > a
