@@ -60,6 +60,7 @@ def _inertia(X, centers):
 
 def throughput(args):
     from sklearn.cluster import KMeans, MiniBatchKMeans
+    from threadpoolctl import threadpool_limits
 
     from skgeoclust.cluster import StreamingMiniBatchKMeans
 
@@ -86,6 +87,14 @@ def throughput(args):
                 mbk.partial_fit(b)
             t_sk = time.perf_counter() - t
             sk_inertia = _inertia(X, mbk.cluster_centers_)
+            # the same with scikit-learn's OpenMP/BLAS pools limited to one thread
+            mbk1 = MiniBatchKMeans(K, batch_size=bs, n_init=3, random_state=args.seed)
+            with threadpool_limits(1):
+                mbk1.fit(X[:25_600])
+                t = time.perf_counter()
+                for b in batches:
+                    mbk1.partial_fit(b)
+                t_sk1 = time.perf_counter() - t
 
             params = dict(
                 n_clusters=K, batch_size=bs, random_state=args.seed, refine_max_iter=0
@@ -107,11 +116,16 @@ def throughput(args):
             t_full = time.perf_counter() - t
 
             r_sk, r_ours, r_pf = args.rows / t_sk, args.rows / t_ours, args.rows / t_pf
+            r_sk1 = args.rows / t_sk1
             print(f"batch {bs}:")
             print(
                 f"  sklearn MiniBatchKMeans partial_fit: {r_sk / 1e6:7.2f} M rows/s, "
                 f"inertia/KMeans {sk_inertia / km.inertia_:.4f} "
                 f"(pool fit {t_init:.2f} s)"
+            )
+            print(
+                f"  sklearn partial_fit, 1 thread     : {r_sk1 / 1e6:7.2f} M rows/s "
+                f"(threadpool_limits(1)); ours is {r_ours / r_sk1:.1f}x"
             )
             print(
                 f"  StreamingMiniBatchKMeans pass      : {r_ours / 1e6:7.2f} M rows/s, "

@@ -385,3 +385,15 @@ def test_threaded_assignment_gives_the_same_model():
     assert b.inertia_ == pytest.approx(a.inertia_, rel=1e-12)
     with pytest.raises(ValueError, match="n_jobs == 0"):
         StreamingMiniBatchKMeans(5, n_jobs=0).fit(X[:100])
+
+
+def test_uniform_pool_sees_sorted_data_that_the_head_misses():
+    rng = np.random.default_rng(18)
+    X = np.concatenate([rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + 20])
+    params = dict(n_clusters=2, init_size=200, n_passes=0, refine_max_iter=0,
+                  random_state=0)
+    head = StreamingMiniBatchKMeans(**params).fit(X)
+    uniform = StreamingMiniBatchKMeans(init_sample="uniform", **params).fit(X)
+    assert head.init_size_ == uniform.init_size_ == 200
+    assert (head.cluster_centers_ < 10).all()  # the pool only saw the first group
+    assert sorted(uniform.cluster_centers_[:, 0].round(-1)) == [0.0, 20.0]
