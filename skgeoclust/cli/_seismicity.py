@@ -1,0 +1,478 @@
+"""``skgeoclust seismicity``: Morisita index, DBSCAN/HDBSCAN sweeps, ARI, depth mixtures."""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import pandas as pd
+
+from skgeoclust.cli._common import (
+    add_catalog_options,
+    add_common_options,
+    float_grid,
+    grid_text,
+    int_grid,
+)
+from skgeoclust.cli._io import read_catalog
+from skgeoclust.cli._report import have_matplotlib, new_figure
+
+HELP = "Morisita index, DBSCAN/HDBSCAN sweeps, ARI matrix, depth mixtures (default)"
+TITLE = "Seismicity report: spatial clustering of hypocentres"
+DESCRIPTION = (
+    "The procedure of Skurativskyi et al. (Azerbaijan hypocentres) on a catalog: "
+    "Morisita index of the epicentres and hypocentres and its slope; DBSCAN over an "
+    "eps x min_samples grid and HDBSCAN over min_cluster_size, every partition scored "
+    "by its silhouette; the best partition per number of clusters; the Adjusted Rand "
+    "Index between them; a mixture of normals fitted to the depths of each cluster of "
+    "the partition with the highest silhouette. Coordinates are min-max scaled to "
+    "the unit cube (lon, lat, depth) as in the paper, so eps is a fraction of the "
+    "catalog's extent; with --space km they are local (east, north, down) km and eps "
+    "is in km."
+)
+N_STEPS = 7
+
+
+def configure(parser):
+    """Add the subcommand's options."""
+    add_common_options(
+        parser,
+        input_help="catalog (CSV/Parquet with lat, lon, depth columns); "
+        "default: a generated catalog",
+    )
+    add_catalog_options(parser)
+    g = parser.add_argument_group("generated catalog (without --input)")
+    g.add_argument("--n-samples", type=int, default=3000, help="events")
+    g.add_argument("--n-clusters-true", type=int, default=8, help="true clusters")
+    g = parser.add_argument_group("method")
+    g.add_argument(
+        "--space",
+        choices=("unit-cube", "km"),
+        default="unit-cube",
+        help="coordinates the clusterers see",
+    )
+    g.add_argument(
+        "--eps",
+        type=float_grid,
+        default=None,
+        help="DBSCAN eps grid, start:stop:step or a,b,c "
+        "(default: 0.01:0.2:0.01 in the unit cube, 1:20:1 in km)",
+    )
+    g.add_argument(
+        "--min-samples",
+        type=int_grid,
+        default=int_grid("80:200:10"),
+        help="DBSCAN min_samples grid",
+    )
+    g.add_argument(
+        "--min-cluster-size",
+        type=int_grid,
+        default=int_grid("80:240:5"),
+        help="HDBSCAN min_cluster_size grid (min_samples = min_cluster_size)",
+    )
+    g.add_argument(
+        "--algorithms",
+        default="dbscan,hdbscan",
+        help="comma-separated: dbscan, hdbscan",
+    )
+    g.add_argument(
+        "--metric",
+        choices=("euclidean", "manhattan"),
+        default="euclidean",
+        help="distance of the clusterers and of the silhouette",
+    )
+    g.add_argument(
+        "--n-clusters",
+        type=int,
+        default=None,
+        help="report the best partition with this many clusters "
+        "(default: the highest silhouette over all cluster counts)",
+    )
+    g.add_argument(
+        "--morisita-cells",
+        type=int_grid,
+        default=int_grid("2:100"),
+        help="cells per axis of the 2-D (epicentre) Morisita curve",
+    )
+    g.add_argument(
+        "--morisita-cells-3d",
+        type=int_grid,
+        default=int_grid("2:30"),
+        help="cells per axis of the 3-D (hypocentre) Morisita curve",
+    )
+    g.add_argument(
+        "--depth-components",
+        type=int_grid,
+        default=[2],
+        help="normal components of the depth mixtures (a list: lowest BIC)",
+    )
+
+
+def _catalog(args, report):
+    if args.input is None:
+        from skgeoclust.datasets import make_seismicity_catalog
+
+        catalog, truth = make_seismicity_catalog(
+            args.n_samples,
+            n_clusters=args.n_clusters_true,
+            cluster_radius_km=25.0,
+            region=(38.0, 42.0, 45.0, 50.0),
+            depth_range_km=(0.0, 80.0),
+            cluster_depth_std_km=4.0,
+            random_state=args.random_state,
+        )
+        report.parameters["input"] = (
+            f"generated: make_seismicity_catalog({args.n_samples}, n_clusters="
+            f"{args.n_clusters_true}, cluster_radius_km=25, region=(38, 42, 45, 50), "
+            f"depth_range_km=(0, 80), random_state={args.random_state})"
+        )
+        return catalog, truth
+    catalog, _ = read_catalog(
+        args.input,
+        lat_col=args.lat_col,
+        lon_col=args.lon_col,
+        depth_col=args.depth_col,
+        depth="required",
+        depth_unit=args.depth_unit,
+    )
+    report.parameters["input"] = str(args.input)
+    return catalog, None
+
+
+def _features(catalog, space):
+    lat, lon, depth = catalog.T
+    if space == "km":
+        from skgeoclust.preprocessing import GeoToCartesian
+
+        return GeoToCartesian().fit_transform(catalog)
+    X = np.c_[lon, lat, depth]
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return (X - lo) / span
+
+
+def _sweeps(args, X, progress, report):
+    from sklearn.cluster import DBSCAN, HDBSCAN
+
+    from skgeoclust.metrics import ClusterSweep
+
+    algorithms = [a.strip().lower() for a in args.algorithms.split(",") if a.strip()]
+    unknown = set(algorithms) - {"dbscan", "hdbscan"}
+    if unknown or not algorithms:
+        raise ValueError(
+            f"--algorithms must list dbscan and/or hdbscan, got {args.algorithms!r}."
+        )
+    eps = args.eps or (
+        float_grid("0.01:0.2:0.01") if args.space == "unit-cube" else float_grid("1:20:1")
+    )
+    sweeps = {}
+    if "dbscan" in algorithms:
+        grid = {"eps": eps, "min_samples": args.min_samples}
+        n = len(eps) * len(args.min_samples)
+        with progress.step(f"DBSCAN sweep ({n} partitions)"):
+            sweeps["db"] = ClusterSweep(
+                DBSCAN(metric=args.metric), grid, metric=args.metric, n_jobs=args.n_jobs
+            ).fit(X)
+        report.parameters["DBSCAN eps"] = grid_text(eps)
+        report.parameters["DBSCAN min_samples"] = grid_text(args.min_samples)
+    else:
+        progress.info("DBSCAN sweep skipped (--algorithms)")
+    if "hdbscan" in algorithms:
+        sizes = [m for m in args.min_cluster_size if m >= 2]
+        if not sizes:
+            raise ValueError("--min-cluster-size needs values >= 2.")
+        grid = {"min_cluster_size": sizes}
+        with progress.step(f"HDBSCAN sweep ({len(sizes)} partitions)"):
+            sweeps["hdb"] = ClusterSweep(
+                HDBSCAN(metric=args.metric),
+                grid,
+                metric=args.metric,
+                n_jobs=args.n_jobs,
+            ).fit(X)
+        report.parameters["HDBSCAN min_cluster_size"] = grid_text(sizes)
+    else:
+        progress.info("HDBSCAN sweep skipped (--algorithms)")
+    return sweeps
+
+
+def _candidates(sweeps, n_clusters):
+    """Best partition (highest silhouette) per cluster count and algorithm."""
+    rows = []
+    for key, sweep in sweeps.items():
+        best = sweep.best_partitions(top=1)
+        best = best[best["n_clusters"] >= 2]
+        if n_clusters is not None:
+            best = best[best["n_clusters"] == n_clusters]
+        for idx, row in best.iterrows():
+            params = {
+                c: row[c]
+                for c in ("eps", "min_samples", "min_cluster_size")
+                if c in row.index
+            }
+            rows.append(
+                {
+                    "partition": f"{key} {idx}",
+                    "algorithm": "DBSCAN" if key == "db" else "HDBSCAN",
+                    **params,
+                    "n_clusters": int(row["n_clusters"]),
+                    "noise_fraction": row["noise_fraction"],
+                    "silhouette": row["silhouette"],
+                    "calinski_harabasz": row["calinski_harabasz"],
+                    "davies_bouldin": row["davies_bouldin"],
+                    "_labels": sweep.labels_[idx],
+                }
+            )
+    return rows
+
+
+def run(args, report, progress):
+    """Run the report."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from skgeoclust.metrics import adjusted_rand_matrix, depth_mixtures, morisita_slope
+
+    with progress.step("read catalog"):
+        catalog, truth = _catalog(args, report)
+        X = _features(catalog, args.space)
+    lat, lon, depth = catalog.T
+    n = catalog.shape[0]
+    report.add_summary(events=n)
+    report.parameters["coordinates"] = (
+        "lon, lat, depth min-max scaled to [0, 1]"
+        if args.space == "unit-cube"
+        else "local (east, north, down) km about the catalog's spherical mean"
+    )
+    report.parameters["metric"] = args.metric
+
+    fits = {}
+    with progress.step("Morisita index"):
+        curves = []
+        for name, cols, cells in (
+            ("2-D epicentres", X[:, :2], args.morisita_cells),
+            ("3-D hypocentres", X, args.morisita_cells_3d),
+        ):
+            try:
+                fit = morisita_slope(cols, cells)
+            except ValueError as exc:
+                report.add_note(f"Morisita slope of the {name} not fitted: {exc}")
+                continue
+            fits[name] = fit
+            curves.append(
+                pd.DataFrame(
+                    {
+                        "points": name,
+                        "n_cells": np.asarray(cells)[: fit.delta.size],
+                        "delta": fit.delta,
+                        "morisita_index": fit.index,
+                    }
+                )
+            )
+            report.add_summary(
+                **{
+                    f"Morisita slope p ({name})": fit.slope,
+                    f"dimension D = E + p ({name})": fit.dimension,
+                }
+            )
+    if curves:
+        report.add_table(
+            "morisita_curve",
+            pd.concat(curves, ignore_index=True),
+            "Morisita index I_delta per cell size delta = 1 / n_cells",
+        )
+        report.add_json(
+            "morisita_fit",
+            {
+                name: {
+                    "slope": f.slope,
+                    "slope_ci": list(f.slope_ci),
+                    "intercept": f.intercept,
+                    "rsquared": f.rsquared,
+                    "dimension": f.dimension,
+                }
+                for name, f in fits.items()
+            },
+            "least-squares fit ln I = c + p ln delta (slope p, 95 % CI, R^2, D = E + p)",
+        )
+
+    sweeps = _sweeps(args, X, progress, report)
+    for key, sweep in sweeps.items():
+        algo = "DBSCAN" if key == "db" else "HDBSCAN"
+        report.add_table(
+            f"sweep_{algo.lower()}",
+            sweep.results_,
+            f"{algo}: every grid point with its number of clusters, noise fraction, "
+            "silhouette, Calinski-Harabasz and Davies-Bouldin indices",
+            preview=10,
+        )
+        report.add_summary(**{f"{algo} partitions": int(sweep.labels_.shape[0])})
+
+    with progress.step("best partitions and ARI matrix"):
+        cands = _candidates(sweeps, args.n_clusters)
+        chosen = max(cands, key=lambda r: r["silhouette"]) if cands else None
+        labels_table = pd.DataFrame(
+            {"row": np.arange(1, n + 1), "lat": lat, "lon": lon, "depth_km": depth}
+        )
+        if chosen is None:
+            what = (
+                f"with {args.n_clusters} clusters"
+                if args.n_clusters is not None
+                else "with two clusters or more"
+            )
+            report.add_note(
+                f"No partition {what} in the sweeps: widen the grids (--eps, "
+                "--min-samples, --min-cluster-size). Depth mixtures are fitted to all "
+                "events as one group."
+            )
+            labels = None
+        else:
+            labels = chosen["_labels"]
+            labels_table["label"] = labels
+            report.add_summary(
+                **{
+                    "chosen partition": chosen["partition"],
+                    "chosen: clusters": chosen["n_clusters"],
+                    "chosen: silhouette": chosen["silhouette"],
+                    "chosen: noise fraction": chosen["noise_fraction"],
+                }
+            )
+            if truth is not None:
+                report.add_summary(
+                    **{"chosen: ARI vs generated truth": adjusted_rand_score(truth, labels)}
+                )
+        if cands:
+            best = pd.DataFrame([{k: v for k, v in c.items() if k != "_labels"} for c in cands])
+            report.add_table(
+                "best_partitions",
+                best,
+                "partition with the highest silhouette for each number of clusters "
+                "and algorithm (name = algorithm and row of its sweep table)",
+            )
+            shown = sorted(cands, key=lambda r: -r["silhouette"])[:12]
+            shown = sorted(shown, key=lambda r: (r["algorithm"], r["n_clusters"]))
+            ari = adjusted_rand_matrix(
+                [c["_labels"] for c in shown], names=[c["partition"] for c in shown]
+            )
+            report.add_table(
+                "ari_matrix",
+                ari,
+                "Adjusted Rand Index between the best partitions (noise counts as "
+                "one more label)",
+                index=True,
+            )
+            for c in cands:
+                labels_table[f"label_{c['partition'].replace(' ', '_')}"] = c["_labels"]
+        else:
+            ari = None
+        if truth is not None:
+            labels_table["true_label"] = truth
+        report.add_table(
+            "labels",
+            labels_table,
+            "every input event (row = 1-based data row of the input) with the label "
+            "of the chosen partition (-1 noise) and of every best partition",
+            preview=10,
+        )
+
+    with progress.step("depth mixtures"):
+        table = depth_mixtures(
+            depth,
+            labels,
+            n_components=args.depth_components,
+            random_state=args.random_state,
+        )
+        out = table.copy()
+        out["modes"] = [
+            " ".join(f"{m:.2f}" for m in np.atleast_1d(v)) for v in out["modes"]
+        ]
+        report.add_table(
+            "depth_mixtures",
+            out,
+            "mixture of normals fitted to the focal depths of each cluster of the "
+            "chosen partition: weights, means and sigmas in km (components by "
+            "decreasing weight), density modes in km",
+            index=True,
+        )
+
+    with progress.step("figures"):
+        if not have_matplotlib():
+            report.add_note(
+                "Figures skipped: matplotlib is not installed "
+                "(pip install 'skgeoclust[plot]')."
+            )
+            return
+        _figures(report, fits, sweeps, ari, catalog, labels, table, chosen)
+
+
+def _figures(report, fits, sweeps, ari, catalog, labels, table, chosen):
+    from skgeoclust.plotting import (
+        plot_ari_matrix,
+        plot_depth_mixtures,
+        plot_morisita,
+        plot_partition_map,
+        plot_silhouette_sweep,
+    )
+
+    lat, lon, depth = catalog.T
+    if fits:
+        fig, ax = new_figure(figsize=(6, 4.5))
+        for name, fit in fits.items():
+            plot_morisita(fit, ax=ax, label=name)
+        ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
+        ax.set_xlabel(r"cell size $\delta$ (fraction of the catalog's extent)")
+        ax.set_title("Morisita index: > 1 means clustered at that scale")
+        report.add_figure(
+            "morisita",
+            fig,
+            "Morisita index against cell size (log-log) with the fitted power laws; "
+            "the dotted line is a random (Poisson) pattern",
+        )
+    for key, sweep in sweeps.items():
+        algo = "DBSCAN" if key == "db" else "HDBSCAN"
+        color = "eps" if key == "db" else "min_cluster_size"
+        fig, ax = new_figure(figsize=(6, 4.5))
+        plot_silhouette_sweep(sweep, color=color, ax=ax)
+        ax.set_title(f"{algo}: silhouette of every partition")
+        report.add_figure(
+            f"silhouette_{algo.lower()}",
+            fig,
+            f"{algo} sweep: silhouette against number of clusters, coloured by {color}",
+        )
+    if ari is not None and len(ari) > 1:
+        size = 2.0 + 0.45 * len(ari)
+        fig, ax = new_figure(figsize=(size + 1.2, size))
+        plot_ari_matrix(ari, ax=ax)
+        ax.set_xlabel("partition")
+        ax.set_ylabel("partition")
+        ax.set_title("Adjusted Rand Index between best partitions")
+        report.add_figure(
+            "ari_matrix", fig, "Adjusted Rand Index between the best partitions"
+        )
+    fig, ax = new_figure(figsize=(7, 6))
+    plot_partition_map(
+        lon, lat, np.zeros(lat.size, int) if labels is None else labels, ax=ax
+    )
+    if chosen is not None:
+        ax.set_title(
+            f"{chosen['partition']}: {chosen['n_clusters']} clusters, "
+            f"silhouette {chosen['silhouette']:.3f}"
+        )
+    report.add_figure(
+        "partition_map",
+        fig,
+        "epicentres coloured by cluster of the chosen partition (grey: noise)",
+    )
+    fig, ax = new_figure(figsize=(7, 4.5))
+    plot_depth_mixtures(depth, labels, table, ax=ax)
+    # A cluster whose depths pile up on one value (clipped or fixed depths) gets a
+    # very narrow component; keep the histograms readable.
+    groups = [depth] if labels is None else [depth[labels == k] for k in table.index]
+    top = max(np.histogram(g, bins=40, density=True)[0].max() for g in groups)
+    ax.set_ylim(0.0, 1.2 * top)
+    ax.set_title("Focal depths per cluster with fitted normal mixtures (dots: modes)")
+    ax.set_ylabel("probability density (1/km)")
+    leg = ax.get_legend()
+    if leg is not None:
+        leg.set_title("cluster")
+    report.add_figure(
+        "depth_mixtures",
+        fig,
+        "histogram of focal depths of each cluster with its fitted mixture of "
+        "normals; dots mark the density modes",
+    )
