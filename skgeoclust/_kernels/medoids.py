@@ -576,6 +576,7 @@ def first_improving_swap(
     own_hull,
     hull_indptr,
     hull_sites,
+    max_rejected,
 ):
     """Scan candidate representatives of one cluster for the first that lowers M(C).
 
@@ -632,6 +633,9 @@ def first_improving_swap(
         Positions in ``pts`` of the hull vertices of cluster j.
     hull_indptr, hull_sites : ndarray
         CSR hull vertices (sites) of the neighbouring clusters.
+    max_rejected : int
+        Give up (return -1) after this many improving candidates were refused for
+        a span.
 
     Returns
     -------
@@ -685,4 +689,6 @@ def first_improving_swap(
         if ok:
             return t, g, n_rejected
         n_rejected += 1
+        if n_rejected >= max_rejected:
+            break
     return -1, 0.0, n_rejected

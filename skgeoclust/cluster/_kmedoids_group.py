@@ -20,6 +20,9 @@ from skgeoclust._kernels.medoids import (
 )
 
 _EMPTY = np.empty(0, dtype=np.int64)
+#: A cluster's candidate scan ends after this many improving candidates were refused
+#: because a span would exceed the limit (they are re-evaluated in every scan).
+_MAX_REFUSED = 32
 #: Representatives tried for a merged cluster (its medoid, then the nearest members).
 _MERGE_CANDIDATES = 64
 
@@ -133,6 +136,7 @@ class _Group:
         # Membership versions, and the pairs (with versions) whose union is too wide.
         self.version = np.zeros(rep_sites.shape[0], dtype=np.int64)
         self._too_wide = set()
+        self._blocked = set()
 
     # -- helpers ------------------------------------------------------------------
     def hull(self, c):
@@ -284,7 +288,7 @@ class _Group:
             t, _, _ = first_improving_swap(
                 xyz, w, pts, caps, rivals, own.shape[0], cand, order, start,
                 threshold, lower, D, receiver, nbr_indptr, nbr_members, self._flag,
-                own_hull, hull_indptr, hull_sites,
+                own_hull, hull_indptr, hull_sites, _MAX_REFUSED,
             )
             if t < 0:
                 return False
@@ -297,9 +301,12 @@ class _Group:
     def swap_pass(self, rng):
         changed = False
         for j in range(self.reps.shape[0]):
-            if self.alive[j] and self.dirty[j]:
+            # Swap cluster j's representative until no member improves M(C).
+            while self.alive[j] and self.dirty[j]:
                 self.dirty[j] = False
-                changed |= self.optimise_cluster(j, rng)
+                if not self.optimise_cluster(j, rng):
+                    break
+                changed = True
         return changed
 
     # -- merges -------------------------------------------------------------------
@@ -329,16 +336,24 @@ class _Group:
             if span_of(xyz, union, D)[0] > D:
                 self._too_wide.add(key)
                 continue
+            # A merge refused for consistency is retried only once something within
+            # reach (4 D of a's representative) has changed.
+            around = self.neighbours(self.reps[a], 4.0 * D, [])
+            state = (a, b, hash(tuple(self.version[around])), hash(tuple(around)))
+            if state in self._blocked:
+                continue
             # The union's medoid first; if consistency would then push some span
             # over the limit, the members nearest to it in turn.
             medoid = weighted_medoid(xyz, self.w, union, self.priority)[0]
             near = np.argsort(angles_to(xyz, union, medoid), kind="stable")
-            for rep in union[near[: _MERGE_CANDIDATES]]:
+            for rep in union[near[:_MERGE_CANDIDATES]]:
                 nbr = self.neighbours(rep, 3.0 * D, [a, b])
                 if self.try_move(a, rep, union, nbr, dead=b):
                     self.n_merges += 1
                     merged = True
                     break
+            else:
+                self._blocked.add(state)
         return merged
 
     def result(self, n_iter):

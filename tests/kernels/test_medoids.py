@@ -216,6 +216,7 @@ def test_first_improving_swap_rejects_a_swap_breaking_a_span():
         np.arange(3, dtype=np.int64),
         np.zeros(1, dtype=np.int64),
         np.empty(0, dtype=np.int64),
+        10**9,
     )
     t, _, _ = first_improving_swap(*args, np.zeros(1), 0.5 * deg, *tail)
     assert t == 0
