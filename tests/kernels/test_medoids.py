@@ -179,13 +179,15 @@ def test_first_improving_swap_objective_equals_numpy(seed, n_own, n_out):
         threshold,
         np.zeros(n_own),
         np.pi,
-        np.full(n_own, -1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
+        # Own events that x loses go to one (empty) neighbouring cluster.
+        np.zeros(n_own, dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
         np.empty(0, dtype=np.int64),
         np.zeros(p, dtype=bool),
         np.arange(n_own, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
         np.empty(0, dtype=np.int64),
+        10**9,
     )
     improving = g_all[cand[order]] < threshold
     if improving.any():
