@@ -406,21 +406,25 @@ class ClusterSweep(BaseEstimator):
         if not grid:
             raise ValueError("param_grid is empty: there is nothing to sweep.")
         dbscan_plan = self._fast_dbscan_plan(grid)
-        if self.method == "auto":
+        hdbscan_plan = (
+            _hdbscan_plan(self.estimator, grid, X.shape[0])
+            if self.method == "auto" and dbscan_plan is None
+            else None
+        )
+        if dbscan_plan is not None or hdbscan_plan is not None:
             # The fast paths never fit the estimator: check every grid point's
             # parameters as its fit would.
             for p in grid:
                 clone(self.estimator).set_params(**p)._validate_params()
-        hdbscan_plan = (
-            _hdbscan_plan(self.estimator, grid, X.shape[0])
-            if self.method == "auto"
-            else None
-        )
+        labels = None
         if dbscan_plan is not None:
             labels = self._dbscan_labels(X, dbscan_plan)
         elif hdbscan_plan is not None:
-            labels = self._hdbscan_labels(X, hdbscan_plan)
-        else:
+            try:
+                labels = self._hdbscan_labels(X, hdbscan_plan)
+            except TypeError:  # pragma: no cover - private sklearn API changed
+                labels = None
+        if labels is None:
             fitted = Parallel(n_jobs=self.n_jobs)(
                 delayed(_fit_labels)(clone(self.estimator).set_params(**p), X)
                 for p in grid
