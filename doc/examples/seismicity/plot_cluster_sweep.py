@@ -1,6 +1,6 @@
 """
 Morisita index, a DBSCAN sweep and depth mixtures on a synthetic catalog
-=======================================================================
+========================================================================
 
 The procedure of Skurativskyi et al. (Azerbaijan hypocentres) on a generated
 catalog: check that the hypocentres cluster (Morisita index and its slope), sweep
