@@ -54,7 +54,8 @@ def load_large(n_events):
 
 def run_ours(X, **params):
     # warm-up on a small slice so the timing excludes Numba compilation
-    FaultNetworkAgglomerative(**params).fit(X[: min(len(X), 400)])
+    warm = {**params, "verbose": 0}
+    FaultNetworkAgglomerative(**warm).fit(X[: min(len(X), 400)])
     t0 = time.perf_counter()
     c0 = time.process_time()
     model = FaultNetworkAgglomerative(**params).fit(X)
@@ -83,6 +84,7 @@ def main(argv=None):
     parser.add_argument("--n-subsets", type=int, default=None)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--peer-src", type=Path, default=None)
+    parser.add_argument("--verbose", type=int, default=0)
     args = parser.parse_args(argv)
 
     if args.dataset == "landers":
@@ -91,7 +93,8 @@ def main(argv=None):
     else:
         X = load_large(args.n_events)
         n_subsets = args.n_subsets or 30
-    params = dict(criterion=args.criterion, n_subsets=n_subsets, n_jobs=args.n_jobs)
+    params = dict(criterion=args.criterion, n_subsets=n_subsets, n_jobs=args.n_jobs,
+                  verbose=args.verbose)
     print(f"data: {args.dataset}, {X.shape[0]} events; params {params}; "
           f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
     model, wall, cpu = run_ours(X, **params)

@@ -202,17 +202,35 @@ def support_densities(X, candidates, mean, chol, log_norm, cutoff_sq):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-    candidates : ndarray of shape (n_candidates,) of int64
+    candidates : ndarray of shape (n_candidates,) of int
 
     Returns
     -------
-    support : ndarray of shape (n_support,) of int64
+    support : ndarray of shape (n_support,) of int32
+        (int32 halves the memory of the many cached supports.)
     density : ndarray of shape (n_support,)
         ``phi(x)`` (unweighted).
     """
-    keep = np.empty(candidates.shape[0], dtype=np.int64)
+    keep = np.empty(candidates.shape[0], dtype=np.int32)
     dens = np.empty(candidates.shape[0])
     n_keep = 0
+    d = X.shape[1]
+    if d == 3:
+        # hoist the reciprocal diagonal: no division in the loop
+        r0, r1, r2 = 1.0 / chol[0, 0], 1.0 / chol[1, 1], 1.0 / chol[2, 2]
+        l10, l20, l21 = chol[1, 0], chol[2, 0], chol[2, 1]
+        m0, m1, m2 = mean[0], mean[1], mean[2]
+        for t in range(candidates.shape[0]):
+            i = candidates[t]
+            y0 = (X[i, 0] - m0) * r0
+            y1 = (X[i, 1] - m1 - l10 * y0) * r1
+            y2 = (X[i, 2] - m2 - l20 * y0 - l21 * y1) * r2
+            d2 = y0 * y0 + y1 * y1 + y2 * y2
+            if d2 <= cutoff_sq:
+                keep[n_keep] = i
+                dens[n_keep] = np.exp(log_norm - 0.5 * d2)
+                n_keep += 1
+        return keep[:n_keep].copy(), dens[:n_keep].copy()
     for t in range(candidates.shape[0]):
         i = candidates[t]
         d2 = mahalanobis_sq(X[i], mean, chol)
@@ -236,7 +254,10 @@ def _scatter_merge_delta(supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def _log_ratio(p_old, d):
+    """``log(max(p_old + d, 0)) - log(p_old)`` with both floored at 1e-300."""
     p_new = p_old + d
+    if p_old > 1e-300 and p_new > 1e-300:
+        return np.log1p(d / p_old)
     if p_new < 0.0:
         p_new = 0.0
     return _log_floor(p_new) - _log_floor(p_old)
@@ -269,7 +290,7 @@ def global_loglik_change(sample_weight, p, supp_a, phi_a, w_a, supp_b, phi_b, w_
     seen : ndarray of shape (n_samples,) of int64
         Scratch for de-duplication; ``stamp`` must not occur in it yet.
     rel_tol : float
-    core : ndarray of shape (>= n_a + n_b + n_ab,) of int64
+    core : ndarray of shape (>= n_a + n_b + n_ab,) of int32
         Receives the points where the merge changes the density by more than
         ``rel_tol`` relatively (the points through which later density changes
         can move this gain).

@@ -204,6 +204,18 @@ def test_bic_path_decreases_with_the_global_criterion(seed):
     model = FaultNetworkAgglomerative("global").fit(X)
     assert len(model.bic_path_) >= model.n_merges_ + 1
     assert np.all(np.diff(model.bic_path_) <= 1e-6 * np.abs(model.bic_path_[:-1]))
+    # the tracked path ends at the BIC recomputed from scratch
+    assert_allclose(model.bic_path_[-1], model.bic(X), rtol=1e-8)
+
+
+@pytest.mark.parametrize("d", [1, 2, 4])
+def test_other_dimensions_track_the_bic_exactly(d):
+    rng = np.random.default_rng(d)
+    X = np.vstack([rng.normal(c, 0.3, size=(60, d)) for c in (0.0, 3.0, 6.0)])
+    model = FaultNetworkAgglomerative().fit(X)
+    assert_allclose(model.bic_path_[-1], model.bic(X), rtol=1e-8)
+    assert np.all(np.diff(model.bic_path_) <= 1e-6 * np.abs(model.bic_path_[:-1]))
+    assert adjusted_rand_score(np.repeat([0, 1, 2], 60), model.labels_) > 0.9
 
 
 def test_score_samples_integrates_to_one_2d_monte_carlo():

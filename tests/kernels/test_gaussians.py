@@ -73,10 +73,11 @@ def test_log_density_matrix_serial_equals_parallel_and_truncates():
     assert np.isneginf(a).any() and np.isfinite(a).any()
 
 
-def test_support_densities_is_the_truncated_pdf():
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_support_densities_is_the_truncated_pdf(d):
     rng = np.random.default_rng(1)
-    mean, cov, chol, log_norm = _random_gaussian(rng, 3, 0.5)
-    X = rng.normal(size=(500, 3)) * 6
+    mean, cov, chol, log_norm = _random_gaussian(rng, d, 0.5)
+    X = rng.normal(size=(500, d)) * 6
     supp, phi = support_densities(X, np.arange(500), mean, chol, log_norm, CUTOFF)
     pdf = _truncated_pdf(X, mean, cov)
     assert_allclose(np.sort(supp), np.flatnonzero(pdf > 0))

@@ -58,17 +58,6 @@ def regularized_cholesky(cov, reg_covar):
     return cov_reg, chol, log_norm
 
 
-def moment_merge(w_a, mean_a, cov_a, w_b, mean_b, cov_b):
-    """Weight, mean and covariance of the single Gaussian with the first two
-    moments of the two-component mixture."""
-    w = w_a + w_b
-    fa, fb = (w_a / w, w_b / w) if w > 0 else (0.5, 0.5)
-    mean = fa * mean_a + fb * mean_b
-    da, db = mean_a - mean, mean_b - mean
-    cov = fa * (cov_a + np.outer(da, da)) + fb * (cov_b + np.outer(db, db))
-    return w, mean, 0.5 * (cov + cov.T)
-
-
 class MergeEngine:
     """State of the mixture during merging. Private; used by the estimator.
 
@@ -92,7 +81,7 @@ class MergeEngine:
         self.factor = overlap_factor
         self.verbose = verbose
         self.tree = cKDTree(X)
-        self.all_points = np.arange(self.n, dtype=np.int64)
+        self.all_points = np.arange(self.n, dtype=np.int32)
         n_atoms = atoms.means.shape[0]
         cap = 2 * n_atoms + 1
         d = self.d
@@ -127,7 +116,7 @@ class MergeEngine:
         self.seen = np.zeros(self.n, dtype=np.int64)
         self.delta = np.zeros(self.n)
         self.mark = np.zeros(self.n, dtype=np.int64)  # points whose density changed
-        self.core_buffer = np.empty(self.n, dtype=np.int64)
+        self.core_buffer = np.empty(self.n, dtype=np.int32)
         self.n_marks = 0
         self.stamp = 0
         self._recompute_density()
@@ -148,7 +137,7 @@ class MergeEngine:
             cand = self.all_points
         else:
             cand = self.tree.query_ball_point(mean, radius * (1.0 + 1e-9) + 1e-12)
-            cand = np.asarray(cand, dtype=np.int64)
+            cand = np.asarray(cand, dtype=np.int32)
         return support_densities(self.X, cand, mean, chol, log_norm, CUTOFF_SQ)
 
     def _kernel_geometry(self, mean, cov):
@@ -251,8 +240,9 @@ class MergeEngine:
         keep = filter_overlapping_pairs(
             np.ascontiguousarray(pairs), self.means, self.box_axes, self.box_half
         )
-        for a, b in pairs[keep]:
-            self._add_pair(int(a), int(b), compute_gain=False)
+        pairs = pairs[keep]
+        self._add_pairs(pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64),
+                        compute_gain=False)
 
     def _grow_pairs(self, extra):
         need = self.n_pairs + extra
@@ -268,28 +258,54 @@ class MergeEngine:
         new[: self.pair_center.shape[0]] = self.pair_center
         self.pair_center = new
 
-    def _add_pair(self, a, b, compute_gain=True):
-        self._grow_pairs(1)
-        q = self.n_pairs
-        w, mean, cov = moment_merge(
-            self.weights[a], self.means[a], self.cov_raw[a],
-            self.weights[b], self.means[b], self.cov_raw[b],
+    def _add_pairs(self, A, B, compute_gain=True):
+        """Candidate mergers of kernels ``A[t]`` and ``B[t]``: moment-matched
+        Gaussians (vectorised), their supports, and their gains."""
+        m = A.shape[0]
+        if m == 0:
+            return
+        self._grow_pairs(m)
+        d = self.d
+        wa, wb = self.weights[A], self.weights[B]
+        w = wa + wb
+        fa = np.where(w > 0, wa / np.where(w > 0, w, 1.0), 0.5)
+        fb = 1.0 - fa
+        mean = fa[:, None] * self.means[A] + fb[:, None] * self.means[B]
+        da, db = self.means[A] - mean, self.means[B] - mean
+        cov = (fa[:, None, None] * (self.cov_raw[A] + da[:, :, None] * da[:, None, :])
+               + fb[:, None, None] * (self.cov_raw[B] + db[:, :, None] * db[:, None, :]))
+        cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+        cov_reg = cov + self.reg * np.eye(d)
+        eigval, eigvec = np.linalg.eigh(cov_reg)
+        try:
+            chol = np.linalg.cholesky(cov_reg)
+        except np.linalg.LinAlgError:
+            chol = np.array([regularized_cholesky(c, self.reg)[1] for c in cov])
+        log_norm = -0.5 * d * np.log(2.0 * np.pi) - np.log(
+            np.diagonal(chol, axis1=1, axis2=2)
+        ).sum(axis=1)
+        eigval = np.clip(eigval[:, ::-1], 0.0, None)
+        axes = np.swapaxes(eigvec[:, :, ::-1], 1, 2)
+        half = self.factor * np.sqrt(eigval)
+        radius = np.sqrt(CUTOFF_SQ * eigval[:, 0])
+        reach = np.maximum(
+            np.linalg.norm(self.means[A] - mean, axis=1) + self.radius[A],
+            np.linalg.norm(self.means[B] - mean, axis=1) + self.radius[B],
         )
-        geometry = self._kernel_geometry(mean, cov)
-        support = self._query_support(mean, geometry[1], geometry[2], geometry[5])
-        self.pair_cache.append((w, mean, cov, geometry, support))
-        self.pair_core.append(None)
-        self.pair_a[q] = a
-        self.pair_b[q] = b
-        self.pair_alive[q] = True
-        self.pair_center[q] = mean
-        self.pair_radius[q] = max(
-            np.linalg.norm(self.means[a] - mean) + self.radius[a],
-            np.linalg.norm(self.means[b] - mean) + self.radius[b],
-            geometry[5],
-        )
-        self.n_pairs += 1
-        self.pair_gain[q] = self._gain(q) if compute_gain else -np.inf
+        q0 = self.n_pairs
+        self.pair_a[q0 : q0 + m] = A
+        self.pair_b[q0 : q0 + m] = B
+        self.pair_alive[q0 : q0 + m] = True
+        self.pair_center[q0 : q0 + m] = mean
+        self.pair_radius[q0 : q0 + m] = np.maximum(reach, radius)
+        for t in range(m):
+            geometry = (cov_reg[t], chol[t], log_norm[t], axes[t], half[t], radius[t])
+            support = self._query_support(mean[t], chol[t], log_norm[t], radius[t])
+            self.pair_cache.append((w[t], mean[t], cov[t], geometry, support))
+            self.pair_core.append(None)
+        self.n_pairs += m
+        for q in range(q0, q0 + m):
+            self.pair_gain[q] = self._gain(q) if compute_gain else -np.inf
 
     def _gain(self, q):
         a, b = self.pair_a[q], self.pair_b[q]
@@ -397,10 +413,10 @@ class MergeEngine:
             )
             dist = np.linalg.norm(self.means[live] - mean, axis=1)
             close = live[dist <= reach * (1 + 1e-9) + 1e-12]
-            for other in overlapping_partners(
+            others = overlapping_partners(
                 k, close, self.means, self.box_axes, self.box_half
-            ):
-                self._add_pair(int(other), k)
+            )
+            self._add_pairs(others, np.full(others.shape[0], k, dtype=np.int64))
         return i, j, k
 
     def merge_pass(self, criterion):
