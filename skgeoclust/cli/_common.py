@@ -184,7 +184,9 @@ class Progress:
         yield
         dt = time.perf_counter() - t0
         if self.bar is not None:
-            self.bar.write(f"[{self.elapsed():7.1f} s] {text}: {dt:.1f} s", file=self.stream)
+            self.bar.write(
+                f"[{self.elapsed():7.1f} s] {text}: {dt:.1f} s", file=self.stream
+            )
             self.bar.update(1)
         else:
             self.info(f"[{self.elapsed():7.1f} s] {text}: done in {dt:.1f} s")

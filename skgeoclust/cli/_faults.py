@@ -81,7 +81,9 @@ def _catalog(args, report):
     if args.xyz_cols is not None:
         cols = [c.strip() for c in args.xyz_cols.split(",")]
         if len(cols) != 3:
-            raise ValueError(f"--xyz-cols needs three column names, got {args.xyz_cols!r}.")
+            raise ValueError(
+                f"--xyz-cols needs three column names, got {args.xyz_cols!r}."
+            )
         X, _ = read_xyz(args.input, cols)
         report.parameters["input"] = f"{args.input} (Cartesian km: {', '.join(cols)})"
         return X, None, None, None
@@ -135,7 +137,9 @@ def run(args, report, progress):
         }
     )
     if truth is not None:
-        report.add_summary(**{"ARI vs generated faults": adjusted_rand_score(truth, labels)})
+        report.add_summary(
+            **{"ARI vs generated faults": adjusted_rand_score(truth, labels)}
+        )
 
     with progress.step("tables"):
         table = pd.DataFrame(
@@ -250,9 +254,7 @@ def _figures(report, X, labels, planes, model):
                 lw=1.6,
                 label="fault plane outline" if c == 0 else None,
             )
-            ax.plot(
-                outline[c, :, i], outline[c, :, j], color="k", lw=0.4, alpha=0.6
-            )
+            ax.plot(outline[c, :, i], outline[c, :, j], color="k", lw=0.4, alpha=0.6)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
     ax_map.set_aspect("equal", adjustable="datalim")

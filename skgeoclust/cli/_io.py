@@ -69,6 +69,8 @@ def read_table(path):
     """
     path = _existing_file(path, "catalog")
     suffix = _suffix(path)
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: the file is empty (no header, no rows).")
     try:
         if suffix in (".parquet", ".pq"):
             table = pd.read_parquet(path)
@@ -305,7 +307,10 @@ def _read_netcdf(path):
         except Exception as exc:
             raise InputFileError(f"{path}: cannot be read as netCDF: {exc}") from exc
         with ds:
-            out = {str(k): (tuple(map(str, v.dims)), v.values) for k, v in ds.variables.items()}
+            out = {
+                str(k): (tuple(map(str, v.dims)), v.values)
+                for k, v in ds.variables.items()
+            }
         return out
     from scipy.io import netcdf_file
 

@@ -103,7 +103,9 @@ def run(args, report, progress):
     if truth is not None:
         from sklearn.metrics import adjusted_rand_score
 
-        report.add_summary(**{"ARI vs generated truth": adjusted_rand_score(truth, labels)})
+        report.add_summary(
+            **{"ARI vs generated truth": adjusted_rand_score(truth, labels)}
+        )
 
     with progress.step("tables"):
         clusters = pd.DataFrame(
@@ -118,7 +120,9 @@ def run(args, report, progress):
         )
         if catalog.shape[1] == 3:
             depth = pd.Series(catalog[:, 2]).groupby(labels)
-            clusters["mean_depth_km"] = depth.mean().reindex(clusters["cluster"]).to_numpy()
+            clusters["mean_depth_km"] = (
+                depth.mean().reindex(clusters["cluster"]).to_numpy()
+            )
         report.add_table(
             "clusters",
             clusters,
@@ -154,7 +158,13 @@ def _figures(report, catalog, labels, model, sizes, max_span_km):
     # Colour by a shuffled cluster number so that neighbours differ.
     order = np.random.default_rng(0).permutation(max(model.n_clusters_, 1))
     ax.scatter(
-        lon, lat, c=order[labels] % 20, cmap="tab20", s=4, vmin=0, vmax=19,
+        lon,
+        lat,
+        c=order[labels] % 20,
+        cmap="tab20",
+        s=4,
+        vmin=0,
+        vmax=19,
         label=f"events ({model.n_clusters_} clusters, colours cycle)",
     )
     ax.scatter(

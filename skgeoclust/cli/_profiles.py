@@ -3,7 +3,6 @@
 
 import warnings
 
-import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import add_common_options, int_grid
@@ -64,7 +63,10 @@ def configure(parser):
         help="number of clusters (default: the knee of the k-means inertia curve)",
     )
     g.add_argument(
-        "--k-range", type=int_grid, default=int_grid("2:12"), help="k tried for the knee"
+        "--k-range",
+        type=int_grid,
+        default=int_grid("2:12"),
+        help="k tried for the knee",
     )
     g.add_argument("--n-init", type=int, default=5, help="k-means restarts")
     g.add_argument("--som-grid", default=None, metavar="NX,NY", help="SOM grid shape")
@@ -140,11 +142,17 @@ def run(args, report, progress):
             random_state=args.random_state,
             n_jobs=args.n_jobs,
         )
-        what = f"k = {k}" if k is not None else f"knee over k in {k_range[0]}..{k_range[-1]}"
+        what = (
+            f"k = {k}"
+            if k is not None
+            else f"knee over k in {k_range[0]}..{k_range[-1]}"
+        )
         with progress.step(f"ProfileKMeans ({what})"):
             km.fit(p.X)
         k = int(km.n_clusters_)
-        report.add_summary(**{"k-means clusters": k, "k-means inertia": float(km.inertia_)})
+        report.add_summary(
+            **{"k-means clusters": k, "k-means inertia": float(km.inertia_)}
+        )
         if args.n_clusters is None:
             report.add_summary(**{"k chosen by": "knee of the inertia curve"})
         if args.method in ("both", "kmeans"):
@@ -186,7 +194,11 @@ def run(args, report, progress):
     if truth is not None:
         for key, res in results.items():
             report.add_summary(
-                **{f"ARI {key} vs generated provinces": adjusted_rand_score(truth, res.labels)}
+                **{
+                    f"ARI {key} vs generated provinces": adjusted_rand_score(
+                        truth, res.labels
+                    )
+                }
             )
 
     with progress.step("tables"):
@@ -210,8 +222,11 @@ def run(args, report, progress):
             )
             path = report.folder / f"result_{key}.npz"
             res.save(path)
-            report.add_file(path, f"{key}: ProfileClusteringResult.save (load back "
-                            "with ProfileClusteringResult.load)")
+            report.add_file(
+                path,
+                f"{key}: ProfileClusteringResult.save (load back "
+                "with ProfileClusteringResult.load)",
+            )
         if km is not None and args.n_clusters is None:
             report.add_table(
                 "knee",
@@ -250,8 +265,11 @@ def run(args, report, progress):
             report.add_figure("knee", fig, "k-means inertia against k with the knee")
         for key, res in results.items():
             for fig_name, fig, caption in (
-                ("profiles", res.plot_profiles(), "profiles of each cluster (grey) "
-                 "and its centre (red), depth down"),
+                (
+                    "profiles",
+                    res.plot_profiles(),
+                    "profiles of each cluster (grey) and its centre (red), depth down",
+                ),
                 ("map", res.plot_cluster_map(), "map of the cluster of every profile"),
             ):
                 report.add_figure(f"{fig_name}_{key}", fig, f"{key}: {caption}")

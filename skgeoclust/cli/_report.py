@@ -1,4 +1,4 @@
-"""The report folder: PNG figures, CSV and JSON tables, and an HTML page linking them."""
+"""The report folder: PNG figures, CSV/JSON tables and an HTML page linking them."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import datetime
@@ -165,7 +165,7 @@ class Report:
         for note in self.notes:
             parts.append(f"<p>{e(note)}</p>")
         if self.parameters:
-            parts.append("<h2>Parameters</h2><table class=\"summary\"><tbody>")
+            parts.append('<h2>Parameters</h2><table class="summary"><tbody>')
             for key, value in self.parameters.items():
                 parts.append(
                     f"<tr><th>{e(str(key))}</th><td>{e(_format(value))}</td></tr>"
@@ -182,9 +182,14 @@ class Report:
         if self.tables:
             parts.append("<h2>Tables</h2>")
             for name, caption, shown, n_rows in self.tables:
-                more = f", first {len(shown)} of {n_rows} rows" if n_rows > len(shown) else ""
+                more = (
+                    f", first {len(shown)} of {n_rows} rows"
+                    if n_rows > len(shown)
+                    else ""
+                )
                 parts.append(
-                    f'<h3><a href="{e(name)}">{e(name)}</a></h3><p>{e(caption)}{more}.</p>'
+                    f'<h3><a href="{e(name)}">{e(name)}</a></h3>'
+                    f"<p>{e(caption)}{more}.</p>"
                 )
                 parts.append(
                     shown.to_html(

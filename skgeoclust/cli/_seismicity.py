@@ -1,4 +1,4 @@
-"""``skgeoclust seismicity``: Morisita index, DBSCAN/HDBSCAN sweeps, ARI, depth mixtures."""
+"""``skgeoclust seismicity``: Morisita, DBSCAN/HDBSCAN sweeps, ARI, depth mixtures."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
@@ -160,7 +160,9 @@ def _sweeps(args, X, progress, report):
             f"--algorithms must list dbscan and/or hdbscan, got {args.algorithms!r}."
         )
     eps = args.eps or (
-        float_grid("0.01:0.2:0.01") if args.space == "unit-cube" else float_grid("1:20:1")
+        float_grid("0.01:0.2:0.01")
+        if args.space == "unit-cube"
+        else float_grid("1:20:1")
     )
     sweeps = {}
     if "dbscan" in algorithms:
@@ -288,7 +290,8 @@ def run(args, report, progress):
                 }
                 for name, f in fits.items()
             },
-            "least-squares fit ln I = c + p ln delta (slope p, 95 % CI, R^2, D = E + p)",
+            "least-squares fit ln I = c + p ln delta "
+            "(slope p, 95 % CI, R^2, D = E + p)",
         )
 
     sweeps = _sweeps(args, X, progress, report)
@@ -334,10 +337,16 @@ def run(args, report, progress):
             )
             if truth is not None:
                 report.add_summary(
-                    **{"chosen: ARI vs generated truth": adjusted_rand_score(truth, labels)}
+                    **{
+                        "chosen: ARI vs generated truth": adjusted_rand_score(
+                            truth, labels
+                        )
+                    }
                 )
         if cands:
-            best = pd.DataFrame([{k: v for k, v in c.items() if k != "_labels"} for c in cands])
+            best = pd.DataFrame(
+                [{k: v for k, v in c.items() if k != "_labels"} for c in cands]
+            )
             report.add_table(
                 "best_partitions",
                 best,

@@ -194,7 +194,9 @@ def run(args, report, progress):
     if truth is not None:
         from sklearn.metrics import adjusted_rand_score
 
-        report.add_summary(**{"ARI vs generated truth": adjusted_rand_score(truth, labels)})
+        report.add_summary(
+            **{"ARI vs generated truth": adjusted_rand_score(truth, labels)}
+        )
 
     with progress.step("tables"):
         centers = pd.DataFrame({"cluster": np.arange(args.n_clusters), "n_rows": sizes})
@@ -247,8 +249,16 @@ def _figures(report, source, labels, model, sizes, ecef, names):
     if ecef:
         lat, lon, _ = _geographic(X)
         clat, clon, _ = _geographic(model.cluster_centers_)
-        ax1.scatter(lon, lat, c=lab % 20, cmap="tab20", vmin=0, vmax=19, s=2,
-                    label="events (sample), coloured by cluster")
+        ax1.scatter(
+            lon,
+            lat,
+            c=lab % 20,
+            cmap="tab20",
+            vmin=0,
+            vmax=19,
+            s=2,
+            label="events (sample), coloured by cluster",
+        )
         ax1.scatter(clon, clat, marker="x", color="k", s=40, label="cluster centres")
         ax1.set_xlabel("longitude (deg)")
         ax1.set_ylabel("latitude (deg)")
@@ -256,12 +266,25 @@ def _figures(report, source, labels, model, sizes, ecef, names):
         ax1.set_ylim(-90, 90)
         ax1.set_aspect("equal")
     else:
-        ax1.scatter(X[:, 0], X[:, 1] if X.shape[1] > 1 else np.zeros(len(X)),
-                    c=lab % 20, cmap="tab20", vmin=0, vmax=19, s=2,
-                    label="rows (sample), coloured by cluster")
+        ax1.scatter(
+            X[:, 0],
+            X[:, 1] if X.shape[1] > 1 else np.zeros(len(X)),
+            c=lab % 20,
+            cmap="tab20",
+            vmin=0,
+            vmax=19,
+            s=2,
+            label="rows (sample), coloured by cluster",
+        )
         c = model.cluster_centers_
-        ax1.scatter(c[:, 0], c[:, 1] if c.shape[1] > 1 else np.zeros(len(c)),
-                    marker="x", color="k", s=40, label="cluster centres")
+        ax1.scatter(
+            c[:, 0],
+            c[:, 1] if c.shape[1] > 1 else np.zeros(len(c)),
+            marker="x",
+            color="k",
+            s=40,
+            label="cluster centres",
+        )
         ax1.set_xlabel(names[0])
         ax1.set_ylabel(names[1] if len(names) > 1 else "")
     ax1.legend(loc="lower left", fontsize=8, markerscale=3)

@@ -1,0 +1,151 @@
+"""Malformed inputs: one line on stderr naming file, row and column; exit status 2."""
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skgeoclust.cli import main
+from skgeoclust.cli._io import InputFileError, read_catalog, read_velocity_model
+
+GOOD = "lat,lon,depth\n35.0,139.0,10.0\n35.1,139.1,12.0\n35.2,139.2,8.0\n"
+
+
+def _fails(argv, capsys):
+    status = main(argv)
+    _out, err = capsys.readouterr()
+    assert status == 2
+    assert "Traceback" not in err
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("[")]
+    assert len(lines) == 1, err  # one line besides the progress lines
+    assert lines[0].startswith(f"skgeoclust {argv[0]}: error: ")
+    return lines[0]
+
+
+def _write(tmp_path, text, name="cat.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("lat,lon\n35,139\n36,140\n", ["missing column 'depth'", "--depth-col"]),
+        (GOOD.replace("12.0", "nan"), ["row 2 (line 3)", "column 'depth'", "missing"]),
+        (GOOD.replace("139.1,12.0", "139.1,"), ["row 2 (line 3)", "'depth'"]),
+        (GOOD.replace("35.2", "abc"), ["row 3 (line 4)", "column 'lat'", "'abc'"]),
+        (GOOD.replace("35.1", "135.1"), ["row 2 (line 3)", "'lat'", "[-90, 90]"]),
+        (GOOD.replace("139.2", "400"), ["row 3 (line 4)", "'lon'"]),
+        (
+            GOOD.replace("10.0", "10000.0"),
+            ["row 1 (line 2)", "'depth'", "--depth-unit m"],
+        ),
+        (GOOD.replace("8.0", "inf"), ["row 3 (line 4)", "not finite"]),
+        ("lat,lon,depth\n", ["no rows"]),
+        ("", ["empty"]),
+    ],
+)
+def test_bad_catalog_csv(tmp_path, capsys, text, expected):
+    path = _write(tmp_path, text)
+    line = _fails(["seismicity", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert str(path) in line
+    for part in expected:
+        assert part in line, line
+
+
+@pytest.mark.parametrize("sub", ["faults", "kmedoids", "stream"])
+def test_every_catalog_subcommand_reports_the_row(tmp_path, capsys, sub):
+    path = _write(tmp_path, GOOD.replace("35.1", "nan"))
+    line = _fails([sub, "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert str(path) in line and "row 2" in line and "'lat'" in line
+
+
+def test_missing_and_unknown_files(tmp_path, capsys):
+    line = _fails(["kmedoids", "-i", str(tmp_path / "nope.csv")], capsys)
+    assert "nope.csv: no such catalog file" in line
+    path = _write(tmp_path, "x", name="cat.xlsx")
+    assert "unknown catalog format" in _fails(["kmedoids", "-i", str(path)], capsys)
+    line = _fails(
+        ["seismicity", "-i", str(tmp_path), "-o", str(tmp_path / "r")], capsys
+    )
+    assert "is a folder" in line
+
+
+def test_mapped_column_absent(tmp_path, capsys):
+    path = _write(tmp_path, GOOD)
+    line = _fails(["kmedoids", "-i", str(path), "--lat-col", "LAT"], capsys)
+    assert "'LAT' (given by --lat-col) not found" in line
+
+
+def test_parquet_row_numbers_and_gzip(tmp_path):
+    df = pd.DataFrame({"latitude": [1.0, 2.0, np.nan], "longitude": [0.0, 1.0, 2.0]})
+    path = tmp_path / "c.parquet"
+    df.to_parquet(path)
+    with pytest.raises(InputFileError, match=r"row 3, column 'latitude'"):
+        read_catalog(path, depth="optional")
+    gz = tmp_path / "c.csv.gz"
+    with gzip.open(gz, "wt") as f:
+        f.write(GOOD)
+    X, table = read_catalog(gz)
+    assert X.shape == (3, 3) and list(table.columns) == ["lat", "lon", "depth"]
+
+
+def test_bad_parameter_is_one_line(tmp_path, capsys):
+    path = _write(tmp_path, GOOD)
+    line = _fails(["seismicity", "-i", str(path), "--algorithms", "kmeans"], capsys)
+    assert "--algorithms" in line
+
+
+def test_bad_grid_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["seismicity", "--eps", "0.2:0.1:0.01"])
+    assert exc.value.code == 2
+    assert "is not a grid" in capsys.readouterr().err
+
+
+def _model(tmp_path, **arrays):
+    path = tmp_path / "m.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+def test_bad_velocity_models(tmp_path, capsys):
+    lat, lon, depth = np.arange(3.0), np.arange(4.0), np.arange(5.0) * 10
+    vs = np.full((5, 3, 4), 4.0)
+    cases = [
+        (dict(lat=lat, lon=lon, depth=depth, vs=vs * 1000), "--velocity-unit m/s"),
+        (dict(lat=lat, lon=lon, depth=depth, vs=vs[:4]), "does not match the axes"),
+        (dict(lat=lat, lon=lon, depth=depth * 1000, vs=vs), "metres"),
+        (dict(lat=lat, lon=lon, depth=depth, vs=vs * np.nan), "no finite value"),
+        (dict(lat=lat, lon=lon, vs=vs), "no depth axis"),
+        (dict(lat=lat, lon=lon, depth=depth, a=vs, b=vs), "name it with --var"),
+        (dict(lat=[0.0, np.nan, 2.0], lon=lon, depth=depth, vs=vs), "index 1"),
+    ]
+    for arrays, expected in cases:
+        path = _model(tmp_path, **arrays)
+        line = _fails(["profiles", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+        assert str(path) in line and expected in line, line
+    path = _model(tmp_path, lat=lat, lon=lon, depth=depth, vs=vs)
+    line = _fails(["profiles", "-i", str(path), "--var", "vp"], capsys)
+    assert "'vp' (given by --var) not found" in line
+    assert read_velocity_model(path)[3].shape == (5, 3, 4)
+
+
+def test_bad_shard(tmp_path, capsys):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    good = np.zeros((10, 2))
+    bad = np.zeros((10, 2))
+    bad[4, 1] = np.nan
+    np.save(folder / "a.npy", good)
+    np.save(folder / "b.npy", bad)
+    line = _fails(
+        ["stream", "-i", str(folder), "--n-clusters", "2", "--batch-size", "4", "-q"],
+        capsys,
+    )
+    assert str(folder) in line and "NaN" in line
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no .npy files" in _fails(["stream", "-i", str(empty)], capsys)
