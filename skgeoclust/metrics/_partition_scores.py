@@ -81,16 +81,19 @@ def silhouette_batch(
     codes = np.array([encode_labels(row, noise) for row in label_rows]).reshape(
         n_part, n_samples
     )
-    # Identical partitions (up to renaming) are scored once.
-    canon = [np.unique(c, return_index=True) for c in codes]
+    # Identical partitions (up to renaming) are scored once; a left-out sample
+    # (-1) stays -1 in the key, so it never matches a cluster.
     keys = {}
     first = np.empty(n_part, dtype=np.int64)
     for p in range(n_part):
-        order = np.full(codes[p].max() + 2, -1, dtype=np.int64)
-        vals, idx = canon[p]
-        order[vals + 1] = np.argsort(np.argsort(idx))
-        key = order[codes[p] + 1].tobytes()
-        first[p] = keys.setdefault(key, p)
+        used = codes[p] >= 0
+        canon = np.full(n_samples, -1, dtype=np.int64)
+        if used.any():
+            _, idx, inv = np.unique(
+                codes[p][used], return_index=True, return_inverse=True
+            )
+            canon[used] = np.argsort(np.argsort(idx))[inv]
+        first[p] = keys.setdefault(canon.tobytes(), p)
     unique = np.unique(first)
     valid = np.array([_n_groups_ok(codes[p]) for p in unique], dtype=bool)
     todo = unique[valid]

@@ -221,6 +221,25 @@ def test_noise_conventions(global_random_seed, noise):
         assert per[c] == pytest.approx(s[lab[keep] == c].mean(), abs=1e-9)
 
 
+def test_noise_and_singleton_are_not_merged_in_dedup():
+    # Same grouping up to renaming, except that sample 0 is noise in one and a
+    # cluster of its own in the other: two different partitions when noise is
+    # excluded.
+    from skgeoclust.metrics._partition_scores import silhouette_batch
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    a = np.r_[-1, np.zeros(14, int), np.ones(15, int)]
+    b = np.r_[2, np.zeros(14, int), np.ones(15, int)]
+    _, scores = silhouette_batch(X, np.array([a, b]), noise="exclude")
+    keep = a != -1
+    assert scores[0] == pytest.approx(silhouette_score(X[keep], a[keep]))
+    assert scores[1] == pytest.approx(silhouette_score(X, b))
+    # renamed labels are still recognised as the same partition
+    _, renamed = silhouette_batch(X, np.array([b, (b + 1) % 3 * 5]), noise="exclude")
+    assert renamed[0] == renamed[1]
+
+
 def test_per_cluster_silhouette_noise_as_cluster(global_random_seed):
     X = _blobs(global_random_seed, n=200)
     sweep = ClusterSweep(DBSCAN(), {"eps": [0.06], "min_samples": [6]}).fit(X)
