@@ -201,7 +201,7 @@ class ProfileKMeans(
 
     Attributes
     ----------
-    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, n_features)
         Centroid (or DTW barycentre) profiles.
     labels_ : ndarray of shape (n_samples,)
         Cluster of each training profile.
@@ -442,7 +442,7 @@ class ProfileKMeans(
 
         Returns
         -------
-        distances : ndarray of shape (n_samples, n_clusters_)
+        distances : ndarray of shape (n_samples, `n_clusters_`)
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)

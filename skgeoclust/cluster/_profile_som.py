@@ -136,7 +136,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         Cluster of each node, -1 for nodes that no training profile reached.
     node_counts_ : ndarray of shape (grid_x, grid_y)
         Number of training profiles per node (minisom's ``activation_response``).
-    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, n_features)
         Mean profile of each cluster.
     n_clusters_ : int
         Number of clusters (populated nodes, or ``n_clusters``).

@@ -82,16 +82,16 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         Cluster of each event. Clusters are numbered by the position of their
         medoid in the sorted order of the distinct epicentres' unit vectors
         (x, y, z), so the numbering does not depend on the order of the rows.
-    medoid_indices_ : ndarray of shape (n_clusters_,)
+    medoid_indices_ : ndarray of shape (`n_clusters_`,)
         Row of ``X`` of each cluster's medoid (the first row with that epicentre).
-    cluster_centers_ : ndarray of shape (n_clusters_, 2)
+    cluster_centers_ : ndarray of shape (`n_clusters_`, 2)
         (lat, lon) of the medoids in degrees.
     n_clusters_ : int
         Number of clusters found.
     inertia_ : float
         The objective M(C): sum over events of weight times great-circle distance
         (km) to the cluster medoid.
-    spans_ : ndarray of shape (n_clusters_,)
+    spans_ : ndarray of shape (`n_clusters_`,)
         Span of each cluster in km, at most ``max_span_km``.
     groups_ : ndarray of shape (n_samples,)
         Event group of each event.
@@ -110,7 +110,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         ``max_span_km``).
     n_features_in_ : int
         2 for (lat, lon) input, 3 for (lat, lon, depth).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the catalog columns seen in :meth:`fit`, for DataFrame input.
 
     See Also
@@ -324,7 +324,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, `n_features_in_`)
             Catalog (lat, lon[, depth]) in degrees (and km).
 
         Returns
@@ -341,12 +341,12 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame or array-like of shape (n_samples, n_features_in_)
+        X : DataFrame or array-like of shape (n_samples, `n_features_in_`)
             Catalog (lat, lon[, depth]) in degrees (and km).
 
         Returns
         -------
-        ndarray of shape (n_samples, n_clusters_)
+        ndarray of shape (n_samples, `n_clusters_`)
             Distances in km.
         """
         check_is_fitted(self)

@@ -149,9 +149,9 @@ default="k-means++"
         Wall-clock seconds of the fit phases: ``"warm_start"``, ``"mini_batch"``
         (all passes), ``"refine"`` (Lloyd passes) and ``"evaluate"``.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, for DataFrame input.
+        Names of features seen during :meth:`fit`, for DataFrame input.
 
     See Also
     --------

@@ -265,7 +265,7 @@ class ClusterSweep(BaseEstimator):
         Silhouette of every sample in every partition (NaN when left out).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also

@@ -112,7 +112,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         The Ward tree (scipy linkage layout).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
