@@ -556,6 +556,46 @@ def _receivers_fit(
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
+def _prune_radius(w, pts, caps, dist, gap, slack, slack_w):
+    """Largest ``r`` such that no candidate within ``r`` of ``x`` can lower ``g`` by
+    ``gap`` (``g(x) - threshold``).
+
+    Moving ``x`` by ``r`` lowers an uncapped term ``w_i min(d_i, c_i)`` by at most
+    ``w_i r`` and a capped one (``d_i = c_i + e_i``, ``e_i > 0``) by at most
+    ``w_i max(0, r - e_i)``; the total ``Phi(r)`` is convex piecewise linear, and
+    the radius solves ``Phi(r) = gap``. Far tighter than ``gap / W`` when most
+    events are capped (neighbours' events beyond ``x``'s reach).
+    """
+    active = 0.0
+    for i in range(pts.shape[0]):
+        if dist[i] <= caps[i]:
+            active += w[pts[i]]
+    limit = gap / active if active > 0.0 else np.inf
+    m = 0
+    for i in range(pts.shape[0]):
+        e = dist[i] - caps[i]
+        if e > 0.0 and e < limit and w[pts[i]] > 0.0:
+            slack[m] = e
+            slack_w[m] = w[pts[i]]
+            m += 1
+    if m == 0:
+        return limit
+    order = np.argsort(slack[:m])
+    slope = active
+    value = 0.0
+    at = 0.0
+    for k in range(m):
+        e = slack[order[k]]
+        reach = value + slope * (e - at)
+        if reach >= gap:
+            return at + (gap - value) / slope
+        value = reach
+        at = e
+        slope += slack_w[order[k]]
+    return at + (gap - value) / slope
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
 def first_improving_swap(
     xyz,
     w,
@@ -654,6 +694,8 @@ def first_improving_swap(
         W += w[pts[i]]
     dist = np.empty(p)
     added = np.empty(p, dtype=np.int64)
+    slack = np.empty(p)
+    slack_w = np.empty(p)
     n_rejected = 0
     for t in range(start, q):
         k = order[t]
@@ -670,6 +712,10 @@ def first_improving_swap(
             if bound > lower[kk]:
                 lower[kk] = bound
         if g >= threshold:
+            radius = _prune_radius(w, pts, caps, dist, g - threshold, slack, slack_w)
+            for kk in range(q):
+                if dist[cand[kk]] <= radius and lower[kk] < threshold:
+                    lower[kk] = threshold
             continue
         n_added = 0
         for i in range(n_own, p):
