@@ -617,6 +617,7 @@ def first_improving_swap(
     hull_indptr,
     hull_sites,
     max_rejected,
+    steepest,
 ):
     """Scan candidate representatives of one cluster for the first that lowers M(C).
 
@@ -676,12 +677,15 @@ def first_improving_swap(
     max_rejected : int
         Give up (return -1) after this many improving candidates were refused for
         a span.
+    steepest : bool
+        Return the first improving candidate (False) or scan on for the best one,
+        each improvement lowering the threshold (True).
 
     Returns
     -------
     t : int
-        Position in ``order`` of the first improving, span-respecting candidate, -1
-        if none.
+        Position in ``order`` of the first (or best) improving, span-respecting
+        candidate, -1 if none.
     g : float
         Its ``g``.
     n_rejected : int
@@ -696,6 +700,8 @@ def first_improving_swap(
     added = np.empty(p, dtype=np.int64)
     slack = np.empty(p)
     slack_w = np.empty(p)
+    best_t = -1
+    best_g = 0.0
     n_rejected = 0
     for t in range(start, q):
         k = order[t]
@@ -733,8 +739,13 @@ def first_improving_swap(
                 max_span_rad,
             )
         if ok:
-            return t, g, n_rejected
+            if not steepest:
+                return t, g, n_rejected
+            best_t = t
+            best_g = g
+            threshold = g
+            continue
         n_rejected += 1
         if n_rejected >= max_rejected:
             break
-    return -1, 0.0, n_rejected
+    return best_t, best_g, n_rejected

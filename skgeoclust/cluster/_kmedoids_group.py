@@ -244,8 +244,8 @@ class _Group:
 
     # -- k-medoid swaps -----------------------------------------------------------
     def optimise_cluster(self, j, rng):
-        """Test the members of cluster ``j`` as its representative (first
-        improvement); returns whether a swap was made."""
+        """Test the members of cluster ``j`` as its representative and make the
+        best span-respecting swap that lowers M(C); returns whether one was made."""
         own = self.members[j]
         if own.shape[0] < 2:
             return False
@@ -283,20 +283,18 @@ class _Group:
         cand = np.flatnonzero(own != rep).astype(np.int64)
         order = rng.permutation(cand.shape[0]).astype(np.int64)
         lower = np.zeros(cand.shape[0])
-        start = 0
-        while True:
-            t, _, _ = first_improving_swap(
-                xyz, w, pts, caps, rivals, own.shape[0], cand, order, start,
-                threshold, lower, D, receiver, nbr_indptr, nbr_members, self._flag,
-                own_hull, hull_indptr, hull_sites, _MAX_REFUSED,
-            )
-            if t < 0:
-                return False
-            x = own[cand[order[t]]]
-            if self.try_move(j, x, own, nbr, nearest=nearest, outsiders=outsiders):
-                self.n_swaps += 1
-                return True
-            start = t + 1
+        t, _, _ = first_improving_swap(
+            xyz, w, pts, caps, rivals, own.shape[0], cand, order, 0,
+            threshold, lower, D, receiver, nbr_indptr, nbr_members, self._flag,
+            own_hull, hull_indptr, hull_sites, _MAX_REFUSED, True,
+        )
+        if t < 0:
+            return False
+        x = own[cand[order[t]]]
+        if self.try_move(j, x, own, nbr, nearest=nearest, outsiders=outsiders):
+            self.n_swaps += 1
+            return True
+        return False
 
     def swap_pass(self, rng):
         changed = False

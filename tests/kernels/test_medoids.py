@@ -166,37 +166,31 @@ def test_first_improving_swap_objective_equals_numpy(seed, n_own, n_out):
     g_all = (np.minimum(_chord_angles(xyz)[:, :], caps[None, :]) * w).sum(axis=1)
     ranked = np.sort(g_all[:n_own])
     threshold = 0.5 * (ranked[n_own // 2 - 1] + ranked[n_own // 2])  # between values
-    t, g, _ = first_improving_swap(
-        xyz,
-        w,
-        pts,
-        caps,
-        rivals,
-        n_own,
-        cand,
-        order,
-        0,
-        threshold,
-        np.zeros(n_own),
-        np.pi,
-        # Own events that x loses go to one (empty) neighbouring cluster.
-        np.zeros(n_own, dtype=np.int64),
-        np.zeros(2, dtype=np.int64),
-        np.empty(0, dtype=np.int64),
-        np.zeros(p, dtype=bool),
-        np.arange(n_own, dtype=np.int64),
-        np.zeros(2, dtype=np.int64),
-        np.empty(0, dtype=np.int64),
-        10**9,
-    )
+    def scan(steepest):
+        return first_improving_swap(
+            xyz, w, pts, caps, rivals, n_own, cand, order, 0, threshold,
+            np.zeros(n_own), np.pi,
+            # Own events that x loses go to one (empty) neighbouring cluster.
+            np.zeros(n_own, dtype=np.int64), np.zeros(2, dtype=np.int64),
+            np.empty(0, dtype=np.int64), np.zeros(p, dtype=bool),
+            np.arange(n_own, dtype=np.int64), np.zeros(2, dtype=np.int64),
+            np.empty(0, dtype=np.int64), 10**9, steepest,
+        )
+
+    t, g, _ = scan(False)
     improving = g_all[cand[order]] < threshold
     if improving.any():
         first = int(np.argmax(improving))
         # Pruning never skips a candidate that improves: the first one is found.
         assert t == first
         assert g == pytest.approx(g_all[cand[order[t]]], rel=1e-12)
+        # Steepest mode: pruning never skips the best one.
+        t, g, _ = scan(True)
+        assert g == pytest.approx(g_all[:n_own].min(), rel=1e-12)
+        assert g_all[cand[order[t]]] == pytest.approx(g, rel=1e-12)
     else:
         assert t == -1
+        assert scan(True)[0] == -1
 
 
 def test_first_improving_swap_rejects_a_swap_breaking_a_span():
@@ -219,6 +213,7 @@ def test_first_improving_swap_rejects_a_swap_breaking_a_span():
         np.zeros(1, dtype=np.int64),
         np.empty(0, dtype=np.int64),
         10**9,
+        False,
     )
     t, _, _ = first_improving_swap(*args, np.zeros(1), 0.5 * deg, *tail)
     assert t == 0
