@@ -144,7 +144,12 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     Departures: the document tests every non-representative event against a
     representative; here a cluster's candidates are its own members (an event of
     another cluster as representative of cluster j would empty cluster j around it).
-    Spans are exact (farthest pair among the vertices of the convex hull in a
+    Each scan of a cluster's members makes the best span-respecting improving swap
+    rather than the first (same stopping rule, a local optimum for single swaps;
+    fewer accepted swaps, each of which forces the neighbouring clusters to be
+    scanned again), and stops early after 32 improving candidates were refused for
+    the span. A merge tries the union's medoid, then the 64 members nearest to it,
+    as representative. Spans are exact (farthest pair among the vertices of the convex hull in a
     gnomonic projection, for sets within 40 degrees of their mean direction; brute
     force otherwise); for a set wider than that whose span is certainly too large,
     the split axis is the double-sweep farthest pair rather than the exact one.
