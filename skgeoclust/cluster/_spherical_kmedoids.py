@@ -176,7 +176,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     >>> km.labels_
     array([1, 1, 1, 2, 2, 0, 0])
     >>> km.n_clusters_, km.spans_.round(1)
-    (3, array([20.9, 18.2, 14.1]))
+    (3, array([20.9, 18.2, 14.3]))
     >>> km.predict([[35.05, 139.1], [-20.0, 180.0]])
     array([1, 0])
     """
