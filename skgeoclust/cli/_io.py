@@ -230,7 +230,10 @@ def read_catalog(
             f"{path}: {_row_text(path, row, is_csv)}, column {names['lon']!r}: "
             f"longitude {lon[row]!r} is outside [-180, 360] degrees."
         )
-    columns = [lat, wrap_longitude(lon)]
+    # wrap only what needs it: (lon + 180) mod 360 - 180 moves in-range values by
+    # an ulp, which can put an event on a box edge outside the box
+    in_range = (lon >= -180.0) & (lon < 180.0)
+    columns = [lat, np.where(in_range, lon, wrap_longitude(lon))]
     if "depth" in names:
         dep = _numeric_column(table, names["depth"], path, is_csv)
         if depth_unit == "m":

@@ -49,6 +49,20 @@ def configure(parser):
         help="coordinates the clusterers see",
     )
     g.add_argument(
+        "--box",
+        default=None,
+        metavar="LON0,LON1,LAT0,LAT1,Z0,Z1",
+        help="scale the unit cube by this box (the paper's equation 2) instead of "
+        "the catalog's min and max",
+    )
+    g.add_argument(
+        "--outside-box",
+        choices=("error", "exclude"),
+        default="error",
+        help="events outside --box stop the command, or are left out of the "
+        "clustering (label -2, counted in the summary)",
+    )
+    g.add_argument(
         "--eps",
         type=float_grid,
         default=None,
@@ -136,14 +150,50 @@ def _catalog(args, report):
     return catalog, None
 
 
-def _features(catalog, space):
+def _box(text):
+    """``--box`` value: lon_min,lon_max,lat_min,lat_max,depth_min,depth_max."""
+    parts = [float(p) for p in str(text).split(",")]
+    if len(parts) != 6 or not all(parts[i] < parts[i + 1] for i in (0, 2, 4)):
+        raise ValueError(
+            "--box needs lon_min,lon_max,lat_min,lat_max,depth_min,depth_max with "
+            f"each minimum below its maximum, got {text!r}."
+        )
+    return np.array(parts[0::2]), np.array(parts[1::2])
+
+
+def _inside(catalog, args):
+    """Mask of the events inside ``--box`` (all when no box), or an error."""
+    if args.box is None:
+        return np.ones(catalog.shape[0], dtype=bool)
+    lo, hi = _box(args.box)
+    X = np.c_[catalog[:, 1], catalog[:, 0], catalog[:, 2]]
+    out = (X < lo) | (X > hi)
+    inside = ~out.any(axis=1)
+    if not inside.all() and args.outside_box != "exclude":
+        row, col = np.argwhere(out)[0]
+        name = ("lon", "lat", "depth")[col]
+        where = f"{args.input}: " if args.input is not None else ""
+        raise ValueError(
+            f"{where}row {row + 1}, {name} {float(X[row, col])!r} is outside --box "
+            f"[{lo[col]:g}, {hi[col]:g}] ({int((~inside).sum())} events outside); "
+            "pass --outside-box exclude to leave them out of the clustering."
+        )
+    if not inside.any():
+        raise ValueError("--box contains no event of the catalog.")
+    return inside
+
+
+def _features(catalog, space, box=None):
     lat, lon, depth = catalog.T
     if space == "km":
         from skgeoclust.preprocessing import GeoToCartesian
 
         return GeoToCartesian().fit_transform(catalog)
     X = np.c_[lon, lat, depth]
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    if box is not None:
+        lo, hi = _box(box)
+    else:
+        lo, hi = X.min(axis=0), X.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
     return (X - lo) / span
 
@@ -231,16 +281,31 @@ def run(args, report, progress):
     from skgeoclust.metrics import adjusted_rand_matrix, depth_mixtures, morisita_slope
 
     with progress.step("read catalog"):
-        catalog, truth = _catalog(args, report)
-        X = _features(catalog, args.space)
-    lat, lon, depth = catalog.T
+        full, truth = _catalog(args, report)
+        inside = _inside(full, args)
+        catalog = full[inside]
+        if truth is not None:
+            truth = truth[inside]
+        X = _features(catalog, args.space, args.box)
+    depth = catalog[:, 2]
     n = catalog.shape[0]
-    report.add_summary(events=n)
-    report.parameters["coordinates"] = (
-        "lon, lat, depth min-max scaled to [0, 1]"
-        if args.space == "unit-cube"
-        else "local (east, north, down) km about the catalog's spherical mean"
-    )
+    report.add_summary(events=int(full.shape[0]))
+    if args.box is not None:
+        report.parameters["box"] = args.box
+        report.add_summary(
+            **{
+                "events in --box (clustered)": n,
+                "events outside --box (label -2)": int((~inside).sum()),
+            }
+        )
+    if args.space == "unit-cube":
+        report.parameters["coordinates"] = "lon, lat, depth scaled to [0, 1] by " + (
+            "the --box" if args.box is not None else "their min and max"
+        )
+    else:
+        report.parameters["coordinates"] = (
+            "local (east, north, down) km about the catalog's spherical mean"
+        )
     report.parameters["metric"] = args.metric
 
     fits = {}
@@ -250,8 +315,12 @@ def run(args, report, progress):
             ("2-D epicentres", X[:, :2], args.morisita_cells),
             ("3-D hypocentres", X, args.morisita_cells_3d),
         ):
+            # with --box the points are scaled by the box: the Morisita grid is
+            # the unit cube, not the points' own extent
+            boxed = args.box is not None and args.space == "unit-cube"
+            bounds = [[0.0] * cols.shape[1], [1.0] * cols.shape[1]] if boxed else None
             try:
-                fit = morisita_slope(cols, cells)
+                fit = morisita_slope(cols, cells, bounds=bounds)
             except ValueError as exc:
                 report.add_note(f"Morisita slope of the {name} not fitted: {exc}")
                 continue
@@ -310,8 +379,19 @@ def run(args, report, progress):
         cands = _candidates(sweeps, args.n_clusters)
         chosen = max(cands, key=lambda r: r["silhouette"]) if cands else None
         labels_table = pd.DataFrame(
-            {"row": np.arange(1, n + 1), "lat": lat, "lon": lon, "depth_km": depth}
+            {
+                "row": np.arange(1, full.shape[0] + 1),
+                "lat": full[:, 0],
+                "lon": full[:, 1],
+                "depth_km": full[:, 2],
+            }
         )
+
+        def _full(values):  # labels of the clustered events on every input row
+            out = np.full(full.shape[0], -2, dtype=np.int64)
+            out[inside] = values
+            return out
+
         if chosen is None:
             what = (
                 f"with {args.n_clusters} clusters"
@@ -326,7 +406,7 @@ def run(args, report, progress):
             labels = None
         else:
             labels = chosen["_labels"]
-            labels_table["label"] = labels
+            labels_table["label"] = _full(labels)
             report.add_summary(
                 **{
                     "chosen partition": chosen["partition"],
@@ -366,16 +446,18 @@ def run(args, report, progress):
                 index=True,
             )
             for c in cands:
-                labels_table[f"label_{c['partition'].replace(' ', '_')}"] = c["_labels"]
+                name = f"label_{c['partition'].replace(' ', '_')}"
+                labels_table[name] = _full(c["_labels"])
         else:
             ari = None
         if truth is not None:
-            labels_table["true_label"] = truth
+            labels_table["true_label"] = _full(truth)
         report.add_table(
             "labels",
             labels_table,
             "every input event (row = 1-based data row of the input) with the label "
-            "of the chosen partition (-1 noise) and of every best partition",
+            "of the chosen partition (-1 noise, -2 outside --box) and of every best "
+            "partition",
             preview=10,
         )
 

@@ -149,3 +149,20 @@ def test_bad_shard(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "no .npy files" in _fails(["stream", "-i", str(empty)], capsys)
+
+
+def test_longitudes_in_range_are_read_exactly(tmp_path):
+    path = _write(tmp_path, "lat,lon,depth\n40.0,42.3021,5\n40.0,190.0,5\n")
+    X, _ = read_catalog(path)
+    assert X[0, 1] == 42.3021  # not moved by an ulp by the wrapping arithmetic
+    assert X[1, 1] == -170.0
+
+
+def test_box_errors(tmp_path, capsys):
+    path = _write(tmp_path, GOOD)
+    line = _fails(
+        ["seismicity", "-i", str(path), "--box", "139,139.15,30,40,0,50"], capsys
+    )
+    assert "row 3, lon 139.2 is outside --box [139, 139.15]" in line
+    line = _fails(["seismicity", "-i", str(path), "--box", "1,0,0,1,0,1"], capsys)
+    assert "--box needs" in line
