@@ -66,8 +66,26 @@ def run_ours(X, **params):
 
 def run_peer(X, peer_src):
     """Time the port's ``run_fault_reconstruction(X, min_sz_cluster=4)`` (its
-    ``main.py``) from a local checkout of ``benchmark/src``."""
+    ``main.py``) from a local checkout of ``benchmark/src``.
+
+    The port imports ``open3d`` (used only when its ``USE_LIB`` flag is on; it is
+    off) and its own ``plotting`` module (used only with ``visualize``); both are
+    replaced by empty stand-ins when they cannot be imported.
+    """
+    import importlib
+    import types
+
     sys.path.insert(0, str(peer_src))
+    try:
+        importlib.import_module("open3d")
+    except ImportError:
+        sys.modules["open3d"] = types.ModuleType("open3d")
+    try:
+        importlib.import_module("plotting")
+    except ImportError:
+        stub = types.ModuleType("plotting")
+        stub.make_3D_plot = stub.plot_components = lambda *a, **k: None
+        sys.modules["plotting"] = stub
     import main as port_main  # the port's driver module
 
     t0 = time.perf_counter()
