@@ -22,7 +22,7 @@ th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
 th { background: #eee; }
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #444; }
-.summary td:first-child, .summary th:first-child { text-align: left; }
+.summary th, .summary td { text-align: left; }
 """
 
 

@@ -492,6 +492,8 @@ def run(args, report, progress):
 
 
 def _figures(report, fits, sweeps, ari, catalog, labels, table, chosen):
+    from matplotlib.ticker import MaxNLocator
+
     from skgeoclust.plotting import (
         plot_ari_matrix,
         plot_depth_mixtures,
@@ -519,6 +521,7 @@ def _figures(report, fits, sweeps, ari, catalog, labels, table, chosen):
         color = "eps" if key == "db" else "min_cluster_size"
         fig, ax = new_figure(figsize=(6, 4.5))
         plot_silhouette_sweep(sweep, color=color, ax=ax)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{algo}: silhouette of every partition")
         report.add_figure(
             f"silhouette_{algo.lower()}",
