@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
@@ -73,6 +74,11 @@ def configure(parser):
     g.add_argument(
         "--som-iterations", type=int, default=50000, help="SOM training steps"
     )
+
+
+def _source_name(args):
+    """Short name of the model for figure titles."""
+    return "generated model" if args.input is None else Path(args.input).name
 
 
 def _model(args, report):
@@ -157,7 +163,7 @@ def run(args, report, progress):
             report.add_summary(**{"k chosen by": "knee of the inertia curve"})
         if args.method in ("both", "kmeans"):
             results["kmeans"] = ProfileClusteringResult(
-                "k-means", km, p, source=str(args.input or "generated"), tag=tag
+                "k-means", km, p, source=_source_name(args), tag=tag
             )
     else:
         progress.info("ProfileKMeans skipped (--method som with --n-clusters)")
@@ -179,7 +185,7 @@ def run(args, report, progress):
             }
         )
         results["som"] = ProfileClusteringResult(
-            "som", som, p, source=str(args.input or "generated"), tag=tag
+            "som", som, p, source=_source_name(args), tag=tag
         )
     else:
         progress.info("ProfileSOM skipped (--method kmeans)")
