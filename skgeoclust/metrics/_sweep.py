@@ -285,6 +285,16 @@ class ClusterSweep(BaseEstimator):
     is :math:`O(n^2 P)` additions for :math:`P` distinct partitions and never
     stores an :math:`n \\times n` matrix.
 
+    Relative to the paper's procedure and its authors' code: ``n_clusters``
+    counts the non-noise labels (their code's ``len(set(labels)) - 1``
+    undercounts partitions without noise); the silhouette with the default
+    ``noise="cluster"`` is theirs (``silhouette_score`` on raw labels) and is
+    what reproduces their Table 1; the ARI treats noise as one more label, as
+    ``adjusted_rand_score`` on raw labels does. The HDBSCAN fast path follows
+    scikit-learn's HDBSCAN; the ``hdbscan`` package the authors used does not
+    count a sample in its own ``min_samples`` (its default equals scikit-learn's
+    ``min_samples=min_cluster_size + 1``).
+
     References
     ----------
     Skurativskyi S., Mykulyak S., Semenova Y., Skurativska K., Cluster analysis of
