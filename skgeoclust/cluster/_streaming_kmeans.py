@@ -15,9 +15,13 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.cluster import kmeans_plusplus
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _get_feature_names,
+    check_is_fitted,
+    validate_data,
+)
 
 from skgeoclust._kernels.kmeans import accumulate_cluster_sums, first_nonfinite_row
 from skgeoclust.cluster._streaming_steps import (
@@ -31,8 +35,8 @@ from skgeoclust.cluster._streaming_steps import (
     _float_dtype,
     _iter_blocks,
     _lloyd_on_pool,
-    _n_threads,
     _MiniBatchState,
+    _n_threads,
     _new_centers,
     _predict_block,
     _Progress,
@@ -249,22 +253,24 @@ default="k-means++"
 
     # ------------------------------------------------------------------ helpers
     def _source_for_fit(self, X):
-        """(source, in_memory); arrays are validated here, sources per batch."""
+        """(source, in_memory, feature_names); arrays are checked here, sources per
+        batch. Nothing is set on the estimator until the fit has succeeded."""
         if isinstance(X, BatchSource):
-            return X, False
+            return X, False, None
         if is_dask_array(X):
-            return DaskArraySource(X), False
+            return DaskArraySource(X), False, None
         if isinstance(X, np.memmap):
             if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
                 raise ValueError(
                     f"a memory-mapped X must be 2-D and numeric, got shape {X.shape} "
                     f"and dtype {X.dtype}."
                 )
-            return ArraySource(X), True
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_all_finite=False
+            return ArraySource(X), True, None
+        names = _get_feature_names(X)
+        X = check_array(
+            X, dtype=[np.float64, np.float32], ensure_all_finite=False, estimator=self
         )
-        return ArraySource(X), True
+        return ArraySource(X), True, names
 
     def _check_init_array(self, n_features, dtype):
         centers = np.asarray(self.init, dtype=np.float64)
@@ -304,7 +310,7 @@ default="k-means++"
         if isinstance(self.test_size, Integral):
             n_test = int(self.test_size)
         else:
-            n_test = max(1, int(round(self.test_size * n_batches)))
+            n_test = max(1, round(self.test_size * n_batches))
         if n_test >= n_batches:
             raise ValueError(
                 f"test_size={self.test_size} holds out {n_test} of {n_batches} batches "
@@ -408,7 +414,7 @@ default="k-means++"
         self : object
             Fitted estimator.
         """
-        source, in_memory = self._source_for_fit(X)
+        source, in_memory, feature_names = self._source_for_fit(X)
         if source.n_rows == 0:
             raise ValueError(f"the source {source!r} is empty (0 rows).")
         dtype = _float_dtype(source.dtype)
@@ -476,12 +482,11 @@ default="k-means++"
         progress.close(f"inertia {inertia:.6g}")
         t_end = time.perf_counter()
 
-        if not in_memory:
-            self.n_features_in_ = source.n_features
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        elif isinstance(X, np.memmap):
-            self.n_features_in_ = source.n_features
+        self.n_features_in_ = source.n_features
+        if feature_names is not None:
+            self.feature_names_in_ = feature_names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         if labels is not None:
             self.labels_ = labels
         elif hasattr(self, "labels_"):

@@ -390,10 +390,32 @@ def test_threaded_assignment_gives_the_same_model():
 def test_uniform_pool_sees_sorted_data_that_the_head_misses():
     rng = np.random.default_rng(18)
     X = np.concatenate([rng.normal(size=(1000, 2)), rng.normal(size=(1000, 2)) + 20])
-    params = dict(n_clusters=2, init_size=200, n_passes=0, refine_max_iter=0,
-                  random_state=0)
+    params = dict(
+        n_clusters=2, init_size=200, n_passes=0, refine_max_iter=0, random_state=0
+    )
     head = StreamingMiniBatchKMeans(**params).fit(X)
     uniform = StreamingMiniBatchKMeans(init_sample="uniform", **params).fit(X)
     assert head.init_size_ == uniform.init_size_ == 200
     assert (head.cluster_centers_ < 10).all()  # the pool only saw the first group
     assert sorted(uniform.cluster_centers_[:, 0].round(-1)) == [0.0, 20.0]
+
+
+def test_random_init_and_several_passes():
+    X = _mixture(19, n=3000)
+    km = StreamingMiniBatchKMeans(
+        8, init="random", n_passes=3, batch_size=100, random_state=0
+    ).fit(X)
+    assert km.n_steps_ == 90
+    ref = KMeans(8, n_init=1, random_state=0).fit(X)
+    assert km.inertia_ <= 1.05 * ref.inertia_
+
+
+def test_failed_fit_keeps_the_previous_feature_count():
+    X = _mixture(20, n=500)
+    km = StreamingMiniBatchKMeans(3, random_state=0).fit(X)
+    bad = np.ones((500, 2))
+    bad[7, 1] = np.inf
+    with pytest.raises(ValueError, match="source row 7 contains NaN or infinity"):
+        km.fit(bad)
+    assert km.n_features_in_ == 5
+    assert km.predict(X).shape == (X.shape[0],)
