@@ -444,6 +444,9 @@ class MergeEngine:
                     continue
             i, j, _ = self._merge(q)
             count += 1
+            if self.verbose == 1 and count % 1000 == 0:
+                print(f"  {count} merges, {self.n_components()} kernels, "
+                      f"{int(self.pair_alive[: self.n_pairs].sum())} candidate pairs")
             if self.verbose > 1:
                 print(f"merge {i}+{j}: gain {gains[q]:.3f}, BIC {self.bic_path[-1]:.3f}")
         return count
