@@ -671,6 +671,30 @@ default="k-means++"
         X = self._validate_predict_X(X, "score")
         return -_assign(X, self.cluster_centers_, _n_threads(self.n_jobs))[2]
 
+    def fit_predict(self, X, y=None):
+        """Fit, then return the label of every row.
+
+        Parameters
+        ----------
+        X : array-like, numpy.memmap, dask.array.Array or BatchSource
+            Training data, shape (n_samples, n_features).
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), or dask.array.Array
+            ``labels_`` for arrays, a lazy Dask array for a Dask array, and for a
+            source all its labels gathered in memory (use :meth:`label_to` to
+            write them to disk instead).
+        """
+        self.fit(X)
+        if hasattr(self, "labels_"):
+            return self.labels_
+        if is_dask_array(X):
+            return self.predict(X)
+        return np.concatenate(list(self.predict_stream(X, batch_size=_BLOCK_ROWS)))
+
     def predict_stream(self, X, batch_size=None):
         """Yield the labels of a source (or array) one batch at a time.
 

@@ -419,3 +419,17 @@ def test_failed_fit_keeps_the_previous_feature_count():
         km.fit(bad)
     assert km.n_features_in_ == 5
     assert km.predict(X).shape == (X.shape[0],)
+
+
+def test_fit_predict_on_every_kind_of_input():
+    da = pytest.importorskip("dask.array")
+    X = _mixture(21, n=800)
+    params = dict(n_clusters=4, batch_size=64, random_state=0)
+    expected = StreamingMiniBatchKMeans(**params).fit_predict(X)
+    from_source = StreamingMiniBatchKMeans(**params).fit_predict(ArraySource(X))
+    from_dask = StreamingMiniBatchKMeans(**params).fit_predict(
+        da.from_array(X, chunks=(300, 5))
+    )
+    assert_array_equal(from_source, expected)
+    assert isinstance(from_dask, da.Array)
+    assert_array_equal(from_dask.compute(), expected)
