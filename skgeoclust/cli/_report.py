@@ -55,7 +55,8 @@ class Report:
     Parameters
     ----------
     folder : str or Path
-        Output folder, created if needed; files of the same name are overwritten.
+        Output folder, created when the first file is written; files of the same
+        name are overwritten.
     title : str
         Page title.
     command : str
@@ -63,8 +64,7 @@ class Report:
     """
 
     def __init__(self, folder, title, command):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self._folder = Path(folder)
         self.title = title
         self.command = command
         self.summary = {}
@@ -73,6 +73,12 @@ class Report:
         self.figures = []  # (file, caption)
         self.tables = []  # (file, caption, preview DataFrame)
         self.files = []  # (file, caption)
+
+    @property
+    def folder(self):
+        """The report folder, created on first use (not when the input is bad)."""
+        self._folder.mkdir(parents=True, exist_ok=True)
+        return self._folder
 
     def add_summary(self, **items):
         """Key figures of the run (shown first, saved in ``summary.json``)."""

@@ -166,3 +166,9 @@ def test_box_errors(tmp_path, capsys):
     assert "row 3, lon 139.2 is outside --box [139, 139.15]" in line
     line = _fails(["seismicity", "-i", str(path), "--box", "1,0,0,1,0,1"], capsys)
     assert "--box needs" in line
+
+
+def test_bad_input_creates_no_report_folder(tmp_path, capsys):
+    path = _write(tmp_path, GOOD.replace("35.1", "nan"))
+    _fails(["kmedoids", "-i", str(path), "-o", str(tmp_path / "report")], capsys)
+    assert not (tmp_path / "report").exists()
