@@ -75,8 +75,10 @@ def read_table(path):
         if suffix in (".parquet", ".pq"):
             table = pd.read_parquet(path)
         elif suffix in (".csv", ".csv.gz", ".txt", ".tsv"):
-            sep = "\t" if suffix == ".tsv" else None
-            table = pd.read_csv(path, sep=sep, engine="python" if sep is None else "c")
+            if suffix == ".txt":  # any delimiter: sniffed (slower Python parser)
+                table = pd.read_csv(path, sep=None, engine="python")
+            else:
+                table = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
         else:
             raise InputFileError(
                 f"{path}: unknown catalog format {suffix!r}; expected one of "

@@ -259,12 +259,15 @@ def _figures(report, source, labels, model, sizes, ecef, names):
             s=2,
             label="events (sample), coloured by cluster",
         )
-        ax1.scatter(clon, clat, marker="x", color="k", s=40, label="cluster centres")
+        ax1.scatter(clon, clat, marker="x", color="k", s=25, label="cluster centres")
         ax1.set_xlabel("longitude (deg)")
         ax1.set_ylabel("latitude (deg)")
-        ax1.set_xlim(-180, 180)
-        ax1.set_ylim(-90, 90)
-        ax1.set_aspect("equal")
+        if np.ptp(lon) > 90 or np.ptp(lat) > 60:  # a global catalog: whole map
+            ax1.set_xlim(-180, 180)
+            ax1.set_ylim(-90, 90)
+            ax1.set_aspect("equal")
+        else:
+            ax1.set_aspect(1.0 / max(np.cos(np.deg2rad(np.mean(lat))), 0.2))
     else:
         ax1.scatter(
             X[:, 0],
