@@ -5,7 +5,6 @@ from itertools import pairwise
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
 from skgeoclust._kernels.silhouette import (
     EUCLIDEAN,
@@ -140,6 +139,43 @@ def silhouette_batch(
     return samples, scores
 
 
+def _ch_db(X, codes):
+    """Calinski-Harabasz and Davies-Bouldin of labels ``codes`` (0 .. K-1) on ``X``.
+
+    The formulas of ``sklearn.metrics.calinski_harabasz_score`` and
+    ``davies_bouldin_score``, vectorised over clusters (no per-cluster Python loop,
+    no input validation).
+    """
+    n_samples, n_features = X.shape
+    n_labels = int(codes.max()) + 1
+    counts = np.bincount(codes, minlength=n_labels).astype(np.float64)
+    sums = np.stack(
+        [
+            np.bincount(codes, weights=X[:, f], minlength=n_labels)
+            for f in range(n_features)
+        ],
+        axis=1,
+    )
+    centroids = sums / counts[:, None]
+    diff = X - centroids[codes]
+    sq = np.einsum("ij,ij->i", diff, diff)
+    extra = float(np.sum(counts * np.sum((centroids - X.mean(axis=0)) ** 2, axis=1)))
+    intra = float(np.sum(sq))
+    ch = (
+        1.0
+        if intra == 0.0
+        else extra * (n_samples - n_labels) / (intra * (n_labels - 1.0))
+    )
+    intra_dists = np.bincount(codes, weights=np.sqrt(sq), minlength=n_labels) / counts
+    gaps = centroids[:, None, :] - centroids[None, :, :]
+    centroid_distances = np.sqrt(np.einsum("ijk,ijk->ij", gaps, gaps))
+    if np.allclose(intra_dists, 0.0) or np.allclose(centroid_distances, 0.0):
+        return ch, 0.0
+    centroid_distances[centroid_distances == 0] = np.inf
+    combined = intra_dists[:, None] + intra_dists[None, :]
+    return ch, float(np.mean(np.max(combined / centroid_distances, axis=1)))
+
+
 def ch_db_scores(X, labels, noise):
     """Calinski-Harabasz and Davies-Bouldin of one partition (NaN when undefined).
 
@@ -150,7 +186,4 @@ def ch_db_scores(X, labels, noise):
     if not _n_groups_ok(codes):
         return np.nan, np.nan
     used = codes >= 0
-    return (
-        float(calinski_harabasz_score(X[used], codes[used])),
-        float(davies_bouldin_score(X[used], codes[used])),
-    )
+    return _ch_db(X[used], codes[used])
