@@ -68,6 +68,16 @@ def test_manhattan_silhouette(global_random_seed):
     )
 
 
+def test_ch_db_degenerate_values_match_sklearn():
+    # clusters of repeated points: zero within-cluster dispersion
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 2.0], [5.0, 1.0]]), 4, axis=0)
+    lab = np.repeat([0, 1, 2], 4)
+    est = KMeans(3, n_init=1, random_state=0).fit(X)
+    est.labels_ = lab
+    assert calinski_harabasz_scorer(est, X) == calinski_harabasz_score(X, lab) == 1.0
+    assert davies_bouldin_scorer(est, X) == -davies_bouldin_score(X, lab) == 0.0
+
+
 def test_degenerate_partitions():
     X = np.arange(10.0).reshape(5, 2)
     all_noise = DBSCAN(eps=0.1, min_samples=3).fit(X)
