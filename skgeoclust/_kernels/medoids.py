@@ -492,11 +492,9 @@ def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_
         d = angle_between(xyz, x, added[s])
         if d > reach:
             reach = d
-    if 2.0 * reach > max_span_rad:
-        for s in range(added.shape[0]):
-            for t in range(s + 1, added.shape[0]):
-                if angle_between(xyz, added[s], added[t]) > max_span_rad:
-                    return False
+    if 2.0 * reach > max_span_rad and added.shape[0] > 1:
+        if span_of(xyz, added, max_span_rad)[0] > max_span_rad:
+            return False
     if not inconclusive:
         return True
     n_base = 0
@@ -505,6 +503,11 @@ def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_
         if _wins(x, dist[i], caps[i], rivals[i]):
             base[n_base] = pts[i]
             n_base += 1
+    # The staying events' own hull (all of them when the set is wide).
+    if use_hull:
+        return fits_after_adding(
+            xyz, hull_vertices(xyz, base[:n_base]), added, max_span_rad
+        )
     return fits_after_adding(xyz, base[:n_base], added, max_span_rad)
 
 
@@ -515,41 +518,64 @@ def _receivers_fit(
 ):
     """Whether every neighbouring cluster still fits once it gains the events that
     leave cluster j (``incoming`` leave the neighbours for j). Checked against the
-    neighbour's hull vertices first, against all its members only when a vertex
-    that is too far is itself leaving."""
+    neighbour's hull vertices first; when a vertex that is too far is itself
+    leaving, against the hull of the neighbour's remaining members."""
+    leaving = np.empty(n_own, dtype=np.int64)
+    n_leave = 0
+    for i in range(n_own):
+        if not _wins(x, dist[i], caps[i], rivals[i]):
+            leaving[n_leave] = i
+            n_leave += 1
+    if n_leave == 0:
+        return True
+    # Leaving events all come from cluster j, so they are within the span of each
+    # other; only their distances to the receivers' members matter.
     for s in range(incoming.shape[0]):
         moving[incoming[s]] = True
     use_hull = max_span_rad < 0.5 * np.pi
+    n_nbr = nbr_indptr.shape[0] - 1
+    recheck = np.zeros(max(n_nbr, 1), dtype=np.bool_)
     ok = True
-    for i in range(n_own):
-        if not ok:
-            break
-        if _wins(x, dist[i], caps[i], rivals[i]):
+    for a in range(n_leave):
+        r = receiver[leaving[a]]
+        b = pts[leaving[a]]
+        if not use_hull:
+            recheck[r] = True
             continue
-        r = receiver[i]
-        b = pts[i]
-        for i2 in range(i + 1, n_own):
-            if receiver[i2] == r and not _wins(x, dist[i2], caps[i2], rivals[i2]):
-                if angle_between(xyz, b, pts[i2]) > max_span_rad:
+        for s in range(hull_indptr[r], hull_indptr[r + 1]):
+            m = hull_sites[s]
+            if angle_between(xyz, b, m) > max_span_rad:
+                if not moving[m]:
                     ok = False
                     break
+                recheck[r] = True
         if not ok:
             break
-        inconclusive = not use_hull
-        if use_hull:
-            for s in range(hull_indptr[r], hull_indptr[r + 1]):
-                m = hull_sites[s]
-                if angle_between(xyz, b, m) > max_span_rad:
-                    if not moving[m]:
+    if ok:
+        for r in range(n_nbr):
+            if not recheck[r]:
+                continue
+            base = np.empty(nbr_indptr[r + 1] - nbr_indptr[r], dtype=np.int64)
+            n_base = 0
+            for s in range(nbr_indptr[r], nbr_indptr[r + 1]):
+                if not moving[nbr_members[s]]:
+                    base[n_base] = nbr_members[s]
+                    n_base += 1
+            if use_hull:
+                vertices = hull_vertices(xyz, base[:n_base])
+            else:
+                vertices = base[:n_base]
+            for a in range(n_leave):
+                if receiver[leaving[a]] != r:
+                    continue
+                for v in vertices:
+                    if angle_between(xyz, pts[leaving[a]], v) > max_span_rad:
                         ok = False
                         break
-                    inconclusive = True
-        if ok and inconclusive:
-            for s in range(nbr_indptr[r], nbr_indptr[r + 1]):
-                m = nbr_members[s]
-                if not moving[m] and angle_between(xyz, b, m) > max_span_rad:
-                    ok = False
+                if not ok:
                     break
+            if not ok:
+                break
     for s in range(incoming.shape[0]):
         moving[incoming[s]] = False
     return ok

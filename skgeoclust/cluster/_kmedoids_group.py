@@ -344,9 +344,15 @@ class _Group:
             # over the limit, the members nearest to it in turn.
             medoid = weighted_medoid(xyz, self.w, union, self.priority)[0]
             near = np.argsort(angles_to(xyz, union, medoid), kind="stable")
+            # Every candidate is within D of the medoid, so the clusters within 4 D
+            # of it cover each candidate's 3 D neighbourhood.
+            nbr = self.neighbours(medoid, 4.0 * D, [a, b])
+            nearest = nearest_of_list(xyz, union, self.reps[nbr])
+            outsiders = self._gather(nbr)
             for rep in union[near[:_MERGE_CANDIDATES]]:
-                nbr = self.neighbours(rep, 3.0 * D, [a, b])
-                if self.try_move(a, rep, union, nbr, dead=b):
+                if self.try_move(
+                    a, rep, union, nbr, dead=b, nearest=nearest, outsiders=outsiders
+                ):
                     self.n_merges += 1
                     merged = True
                     break
