@@ -366,17 +366,6 @@ def test_options_without_subcommand_run_seismicity(tmp_path, capsys):
     capsys.readouterr()
 
 
-def test_python_m_entry_point():
-    done = subprocess.run(
-        [sys.executable, "-m", "skgeoclust", "--version"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0
-    assert done.stdout.startswith("skgeoclust ")
-
-
 @pytest.mark.parametrize(
     "sub", ["seismicity", "faults", "kmedoids", "profiles", "stream"]
 )
@@ -387,3 +376,25 @@ def test_help(sub, capsys):
     out = capsys.readouterr().out
     for flag in ("--input", "--output", "--quiet", "--n-jobs", "--random-state"):
         assert flag in out
+
+
+def test_python_m_without_matplotlib(tmp_path):
+    """``python -m skgeoclust`` runs; without matplotlib, tables and page only."""
+    argv = ["skgeoclust", "kmedoids", "--n-samples", "200", "-o", str(tmp_path)]
+    code = (
+        "import runpy, sys\n"
+        "sys.modules['matplotlib'] = None\n"  # makes `import matplotlib` fail
+        f"sys.argv = {argv!r}\n"
+        "runpy.run_module('skgeoclust', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == (
+        f"report: {tmp_path.resolve() / 'index.html'}"
+    )
+    summary = _check_report(tmp_path)
+    assert not list(tmp_path.glob("*.png"))
+    assert any("matplotlib is not installed" in n for n in summary["notes"])
+    assert len(pd.read_csv(tmp_path / "labels.csv")) == 200
