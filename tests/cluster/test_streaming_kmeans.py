@@ -56,9 +56,9 @@ def test_two_groups_by_hand():
 # 2. equivalences ------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_default_fit_is_within_one_percent_of_kmeans(seed):
-    X = _mixture(seed, n=12000, d=8, k=12)
-    km = KMeans(12, n_init=1, random_state=seed).fit(X)
-    ours = StreamingMiniBatchKMeans(12, random_state=seed).fit(X)
+    X = _mixture(seed, n=5000, d=6, k=10)
+    km = KMeans(10, n_init=1, random_state=seed).fit(X)
+    ours = StreamingMiniBatchKMeans(10, random_state=seed).fit(X)
     assert ours.inertia_ <= 1.01 * km.inertia_
     assert ours.inertia_ == pytest.approx(_oracle_inertia(X, ours.cluster_centers_))
     assert_array_equal(ours.labels_, ours.predict(X))
@@ -377,9 +377,10 @@ def test_verbose_reports_rows_per_second(capsys):
 
 
 def test_threaded_assignment_gives_the_same_model():
-    X = _mixture(17, n=40000, d=4)
-    a = StreamingMiniBatchKMeans(5, batch_size=1024, random_state=0).fit(X)
-    b = StreamingMiniBatchKMeans(5, batch_size=1024, random_state=0, n_jobs=2).fit(X)
+    X = _mixture(17, n=20000, d=3, k=4)
+    params = dict(batch_size=4096, init_size=2000, refine_max_iter=2, random_state=0)
+    a = StreamingMiniBatchKMeans(4, **params).fit(X)
+    b = StreamingMiniBatchKMeans(4, n_jobs=2, **params).fit(X)
     assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     assert_array_equal(a.labels_, b.labels_)
     assert b.inertia_ == pytest.approx(a.inertia_, rel=1e-12)
