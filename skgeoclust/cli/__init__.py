@@ -35,6 +35,16 @@ DEFAULT_SUBCOMMAND = "seismicity"
 DEFAULT_OUTPUT = Path("skgeoclust-report")
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show a default unless it is None/False or the help text already gives it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
 def build_parser():
     """The argument parser of the command (one subparser per subcommand).
 
@@ -62,7 +72,7 @@ def build_parser():
             name,
             help=module.HELP,
             description=module.DESCRIPTION,
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+            formatter_class=_HelpFormatter,
         )
         module.configure(p)
     return parser

@@ -39,7 +39,7 @@ def add_common_options(parser, *, input_help):
         type=int,
         default=0,
         metavar="SEED",
-        help="seed of every random draw, for reproducible reports (default: 0)",
+        help="seed of every random draw, for reproducible reports",
     )
 
 
@@ -63,7 +63,7 @@ def add_catalog_options(parser, *, depth=True):
             "--depth-unit",
             choices=("km", "m"),
             default="km",
-            help="unit of the depth column (default: km)",
+            help="unit of the depth column",
         )
 
 

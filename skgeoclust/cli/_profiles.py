@@ -66,7 +66,7 @@ def configure(parser):
     g.add_argument(
         "--k-range",
         type=int_grid,
-        default=int_grid("2:12"),
+        default="2:12",
         help="k tried for the knee",
     )
     g.add_argument("--n-init", type=int, default=5, help="k-means restarts")

@@ -72,13 +72,13 @@ def configure(parser):
     g.add_argument(
         "--min-samples",
         type=int_grid,
-        default=int_grid("80:200:10"),
+        default="80:200:10",
         help="DBSCAN min_samples grid",
     )
     g.add_argument(
         "--min-cluster-size",
         type=int_grid,
-        default=int_grid("80:240:5"),
+        default="80:240:5",
         help="HDBSCAN min_cluster_size grid (min_samples = min_cluster_size)",
     )
     g.add_argument(
@@ -102,19 +102,19 @@ def configure(parser):
     g.add_argument(
         "--morisita-cells",
         type=int_grid,
-        default=int_grid("2:100"),
+        default="2:100",
         help="cells per axis of the 2-D (epicentre) Morisita curve",
     )
     g.add_argument(
         "--morisita-cells-3d",
         type=int_grid,
-        default=int_grid("2:30"),
+        default="2:30",
         help="cells per axis of the 3-D (hypocentre) Morisita curve",
     )
     g.add_argument(
         "--depth-components",
         type=int_grid,
-        default=[2],
+        default="2",
         help="normal components of the depth mixtures (a list: lowest BIC)",
     )
 
