@@ -19,12 +19,18 @@ def test_show_versions(capsys):
     assert "numpy" in out and "scikit-learn" in out and "skgeoclust" in out
 
 
-def test_demo_clusters_a_generated_catalog(capsys):
-    assert main(["--n-samples", "600", "--n-clusters", "4"]) == 0
+def test_main_job_reports_on_a_generated_catalog(capsys, tmp_path):
+    # python -m skgeoclust: the seismicity report (small grid here; tests/cli has more)
+    argv = ["--n-samples", "600", "--n-clusters-true", "4", "--eps", "0.05:0.15:0.05"]
+    argv += ["--min-samples", "10,20", "--algorithms", "dbscan", "-o", str(tmp_path)]
+    assert main(argv) == 0
     out = capsys.readouterr().out
-    found = int(re.search(r"clusters found\s+: (\d+)", out).group(1))
-    ari = float(re.search(r"adjusted Rand idx : ([0-9.]+)", out).group(1))
-    assert found == 4 and ari > 0.9
+    assert (
+        out.strip().splitlines()[-1] == f"report: {tmp_path.resolve() / 'index.html'}"
+    )
+    found = int(re.search(r"chosen: clusters\s+: (\d+)", out).group(1))
+    ari = float(re.search(r"ARI vs generated truth\s+: ([0-9.]+)", out).group(1))
+    assert found >= 2 and ari > 0.5
 
 
 def test_ci_runs_the_readme_test_command():
