@@ -167,13 +167,15 @@ def _figures(report, catalog, labels, model, sizes, max_span_km):
         vmax=19,
         label=f"events ({model.n_clusters_} clusters, colours cycle)",
     )
+    few = model.n_clusters_ <= 300  # else small, light medoid marks
     ax.scatter(
         model.cluster_centers_[:, 1],
         model.cluster_centers_[:, 0],
         marker="+",
         color="k",
-        s=18,
-        lw=0.7,
+        s=18 if few else 5,
+        lw=0.7 if few else 0.4,
+        alpha=1.0 if few else 0.5,
         label="medoids",
     )
     wide = np.ptp(lon) > 90 or np.ptp(lat) > 60
