@@ -449,16 +449,29 @@ def fits_after_adding(xyz, base, added, max_span_rad):
     """Whether ``base`` plus ``added`` still spans at most ``max_span_rad``.
 
     ``base`` must already span at most ``max_span_rad``, so only the pairs with an
-    added site are measured (early exit on the first pair that is too far):
-    O(len(added) * (len(base) + len(added))).
+    added site are measured: the added sites' own span (exact, or a decisive lower
+    bound, see :func:`span_of`), then each added site against the hull vertices of
+    ``base`` (a cap narrower than 90 degrees is convex, so within the limit of every
+    vertex means within it of the whole set).
     """
-    for s in range(added.shape[0]):
-        a = added[s]
-        for t in range(base.shape[0]):
-            if angle_between(xyz, a, base[t]) > max_span_rad:
-                return False
-        for t in range(s + 1, added.shape[0]):
-            if angle_between(xyz, a, added[t]) > max_span_rad:
+    if added.shape[0] == 0:
+        return True
+    if added.shape[0] > 1 and span_of(xyz, added, max_span_rad)[0] > max_span_rad:
+        return False
+    if base.shape[0] == 0:
+        return True
+    if max_span_rad < 0.5 * np.pi:
+        return _all_within(xyz, hull_vertices(xyz, base), added, max_span_rad)
+    return _all_within(xyz, base, added, max_span_rad)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _all_within(xyz, first, second, max_span_rad):
+    """Whether every site of ``first`` is within ``max_span_rad`` of every site of
+    ``second``."""
+    for s in range(first.shape[0]):
+        for t in range(second.shape[0]):
+            if angle_between(xyz, first[s], second[t]) > max_span_rad:
                 return False
     return True
 
@@ -503,12 +516,11 @@ def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_
         if _wins(x, dist[i], caps[i], rivals[i]):
             base[n_base] = pts[i]
             n_base += 1
-    # The staying events' own hull (all of them when the set is wide).
+    # Against the staying events' own hull (all of them when the set is wide);
+    # the pairs of added events were checked above.
     if use_hull:
-        return fits_after_adding(
-            xyz, hull_vertices(xyz, base[:n_base]), added, max_span_rad
-        )
-    return fits_after_adding(xyz, base[:n_base], added, max_span_rad)
+        return _all_within(xyz, hull_vertices(xyz, base[:n_base]), added, max_span_rad)
+    return _all_within(xyz, base[:n_base], added, max_span_rad)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
