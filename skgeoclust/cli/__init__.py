@@ -105,8 +105,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 for a bad input file or parameter (the reason is printed
-        on one line of stderr).
+        0 on success, 2 for a bad input file, parameter or output folder (the
+        reason is printed on one line of stderr), 130 when interrupted.
 
     Examples
     --------
@@ -133,10 +133,14 @@ def main(argv=None):
         progress.close()
         _error(args.subcommand, exc)
         return 2
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, OSError) as exc:  # bad parameter, unwritable --output, ...
         progress.close()
         _error(args.subcommand, f"{type(exc).__name__}: {exc}")
         return 2
+    except KeyboardInterrupt:
+        progress.close()
+        _error(args.subcommand, "interrupted")
+        return 130
     progress.close()
     if not args.quiet:
         for key, value in report.summary.items():

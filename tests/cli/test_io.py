@@ -172,3 +172,9 @@ def test_bad_input_creates_no_report_folder(tmp_path, capsys):
     path = _write(tmp_path, GOOD.replace("35.1", "nan"))
     _fails(["kmedoids", "-i", str(path), "-o", str(tmp_path / "report")], capsys)
     assert not (tmp_path / "report").exists()
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    blocker = _write(tmp_path, "not a folder", name="blocker")
+    line = _fails(["kmedoids", "--n-samples", "50", "-o", str(blocker / "r")], capsys)
+    assert "blocker" in line
