@@ -32,7 +32,10 @@ def wrap_longitude(lon):
     lon = np.asarray(lon, dtype=np.float64)
     wrapped = np.mod(lon + 180.0, 360.0) - 180.0
     # np.mod can round a tiny negative argument up to exactly 360.
-    return np.where(wrapped >= 180.0, wrapped - 360.0, wrapped)
+    wrapped = np.where(wrapped >= 180.0, wrapped - 360.0, wrapped)
+    # Values already in range are returned bit for bit (the shift by 180 would
+    # move them by an ulp and could push an event across a box edge).
+    return np.where((lon >= -180.0) & (lon < 180.0), lon, wrapped)
 
 
 def _is_dataframe(X):

@@ -86,3 +86,8 @@ def test_dataframe_nan_names_its_column():
 def test_bad_depth_mode():
     with pytest.raises(ValueError, match="depth must be"):
         check_catalog([[0.0, 0.0]], depth="sometimes")
+
+
+def test_in_range_longitudes_are_returned_bit_for_bit():
+    lon = np.array([42.3021, -179.9999999, 179.99999, 0.1 + 0.2])
+    assert_array_equal(wrap_longitude(lon), lon)
