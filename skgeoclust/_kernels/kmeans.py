@@ -220,3 +220,91 @@ def minibatch_step(
         if to_reassign[j]:
             n_to_reassign += 1
     return inertia, -1, n_to_reassign
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def minibatch_run(
+    X,
+    batch_size,
+    skip,
+    start,
+    centers,
+    centers_new,
+    weight_sums,
+    labels,
+    min_sq_dist,
+    batch_sums,
+    batch_counts,
+    reassignment_ratio,
+    to_reassign,
+    counters,
+):
+    """Consecutive :func:`minibatch_step` calls over the batches of one block.
+
+    Batch ``b`` is ``X[b * batch_size:(b + 1) * batch_size]``; batches with
+    ``skip[b]`` are passed over. After each step the centres are copied from
+    ``centers_new`` to ``centers``. The loop stops early when the caller has work to
+    do: a starved centre must be reassigned (the caller draws the rows, then copies
+    ``centers_new`` to ``centers`` and resumes at ``stop + 1``), or a batch holds a
+    NaN or infinity (nothing of that batch was written).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    batch_size : int
+    skip : ndarray of shape (n_batches,), bool
+    start : int
+        First batch to process.
+    centers, centers_new, weight_sums, labels, min_sq_dist, batch_sums, \
+batch_counts, reassignment_ratio, to_reassign
+        As in :func:`minibatch_step` (``labels`` and ``min_sq_dist`` hold at least
+        ``batch_size`` entries).
+    counters : ndarray of shape (3,), int64
+        ``[rows since the last reassignment check, rows between checks, steps]``,
+        updated in place.
+
+    Returns
+    -------
+    stop : int
+        Batch where the loop stopped (``n_batches`` when it ran to the end).
+    status : int
+        0 finished, 1 reassignment needed at ``stop``, 2 bad row.
+    bad_row : int
+        Row of ``X`` with a NaN or infinity (status 2), else -1.
+    """
+    n = X.shape[0]
+    n_batches = (n + batch_size - 1) // batch_size
+    n_clusters = centers.shape[0]
+    for b in range(start, n_batches):
+        if skip[b]:
+            continue
+        lo = b * batch_size
+        hi = min(n, lo + batch_size)
+        _, bad, n_flagged = minibatch_step(
+            X[lo:hi],
+            centers,
+            centers_new,
+            weight_sums,
+            labels[: hi - lo],
+            min_sq_dist[: hi - lo],
+            batch_sums,
+            batch_counts,
+            reassignment_ratio,
+            to_reassign,
+        )
+        if bad >= 0:
+            return b, 2, lo + bad
+        counters[2] += 1
+        counters[0] += hi - lo
+        trigger = counters[0] >= counters[1]
+        if not trigger:
+            for j in range(n_clusters):
+                if weight_sums[j] == 0.0:
+                    trigger = True
+                    break
+        if trigger:
+            counters[0] = 0
+            if n_flagged > 0 and reassignment_ratio > 0:
+                return b, 1, -1
+        centers[:, :] = centers_new
+    return n_batches, 0, -1

@@ -445,16 +445,20 @@ default="k-means++"
         for p in range(self.n_passes):
             progress = _Progress(self.verbose, n_train, f"mini-batch pass {p + 1}")
             for b0, row0, block in _iter_blocks(source, bs, dtype):
-                for s in range(0, block.shape[0], bs):
-                    if is_test is not None and is_test[b0 + s // bs]:
-                        continue
-                    batch = block[s : s + bs]
-                    state.step(
-                        batch,
-                        lambda b=b0 + s // bs: f"{source!r}, batch {b}, source",
-                        row0 + s,
-                    )
-                    progress.update(batch.shape[0])
+                n_b = -(-block.shape[0] // bs)
+                if is_test is None:
+                    skip = np.zeros(n_b, dtype=bool)
+                else:
+                    skip = np.ascontiguousarray(is_test[b0 : b0 + n_b])
+                state.run_block(
+                    block,
+                    bs,
+                    skip,
+                    lambda b, b0=b0: f"{source!r}, batch {b0 + b}, source",
+                    row0,
+                )
+                flags = _batch_flags(is_test, b0, block.shape[0], bs)
+                progress.update(block.shape[0] - (0 if flags is None else flags.sum()))
             progress.close(f"{state.n_reassigned} reassigned")
         centers = state.centers
         t_mini = time.perf_counter()

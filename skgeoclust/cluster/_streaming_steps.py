@@ -11,6 +11,7 @@ from skgeoclust._kernels.kmeans import (
     assign_labels,
     assign_labels_parallel,
     first_nonfinite_row,
+    minibatch_run,
     minibatch_step,
 )
 
@@ -178,6 +179,44 @@ class _MiniBatchState:
         self.centers, self.centers_new = self.centers_new, self.centers
         self.n_steps += 1
         return inertia
+
+    def run_block(self, block, batch_size, skip, where, row0=0):
+        """Steps over every batch of ``block`` not flagged in ``skip`` (one kernel
+        call, back in Python only to draw reassigned rows)."""
+        if self.labels.shape[0] < batch_size:
+            self.labels = np.empty(batch_size, dtype=np.int32)
+            self.min_sq = np.empty(batch_size)
+        k = self.centers.shape[0]
+        counters = np.array([self.n_since_reassign, 10 * k, 0], dtype=np.int64)
+        start = 0
+        while True:
+            stop, status, bad = minibatch_run(
+                block,
+                batch_size,
+                skip,
+                start,
+                self.centers,
+                self.centers_new,
+                self.weight_sums,
+                self.labels,
+                self.min_sq,
+                self.batch_sums,
+                self.batch_counts,
+                self.ratio,
+                self.to_reassign,
+                counters,
+            )
+            self.n_since_reassign = int(counters[0])
+            self.n_steps += int(counters[2])
+            counters[2] = 0
+            if status == 2:
+                _raise_nonfinite(row0 + bad, where(stop))
+            if status == 0:
+                return
+            lo = stop * batch_size
+            self._reassign(block[lo : lo + batch_size])
+            self.centers[:, :] = self.centers_new
+            start = stop + 1
 
     def _reassign(self, X):
         to = self.to_reassign.copy()

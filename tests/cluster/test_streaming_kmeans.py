@@ -434,3 +434,18 @@ def test_fit_predict_on_every_kind_of_input():
     assert_array_equal(from_source, expected)
     assert isinstance(from_dask, da.Array)
     assert_array_equal(from_dask.compute(), expected)
+
+
+def test_fit_and_partial_fit_agree_through_reassignments():
+    rng = np.random.default_rng(22)
+    X = rng.normal(size=(3000, 2))
+    X[[3, 40, 90]] = [[50.0, 50.0], [-60.0, 40.0], [45.0, -55.0]]  # starving outliers
+    params = dict(init_size=100, n_init=1, reassignment_ratio=0.2, random_state=0)
+    fit = StreamingMiniBatchKMeans(6, batch_size=100, refine_max_iter=0, **params)
+    fit.fit(X)
+    pf = StreamingMiniBatchKMeans(6, **params)
+    for start in range(0, 3000, 100):
+        pf.partial_fit(X[start : start + 100])
+    assert fit.n_reassigned_ == pf.n_reassigned_ > 0
+    assert fit.n_steps_ == pf.n_steps_ == 30
+    assert_allclose(fit.cluster_centers_, pf.cluster_centers_, rtol=1e-12)

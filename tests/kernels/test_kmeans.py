@@ -186,3 +186,87 @@ def test_bad_batch_leaves_buffers_untouched(bad_value):
     assert_array_equal(w, [1.0, 2.0])
     assert first_nonfinite_row(X) == 2
     assert first_nonfinite_row(np.ones((3, 2))) == -1
+
+
+def test_minibatch_run_equals_repeated_steps(global_random_seed):
+    from skgeoclust._kernels.kmeans import minibatch_run
+
+    rng = np.random.default_rng(global_random_seed)
+    X = rng.normal(size=(1000, 3))
+    bs = 64
+    skip = np.zeros(16, dtype=bool)
+    skip[[2, 7, 15]] = True
+    centers0 = rng.normal(size=(5, 3))
+    w0 = np.full(5, 10.0)
+
+    def buffers():
+        return (
+            np.empty(bs, dtype=np.int32),
+            np.empty(bs),
+            np.zeros((5, 3)),
+            np.zeros(5),
+            0.0,
+            np.zeros(5, dtype=bool),
+        )
+
+    centers, w = centers0.copy(), w0.copy()
+    new = np.empty_like(centers)
+    for b in range(16):
+        if not skip[b]:
+            labels, d2, s, c, ratio, tr = buffers()
+            n = min(bs, 1000 - b * bs)
+            minibatch_step(
+                X[b * bs : b * bs + bs],
+                centers,
+                new,
+                w,
+                labels[:n],
+                d2[:n],
+                s,
+                c,
+                ratio,
+                tr,
+            )
+            centers, new = new, centers
+    run_centers, run_w = centers0.copy(), w0.copy()
+    counters = np.array([0, 10**9, 0], dtype=np.int64)
+    labels, d2, s, c, ratio, tr = buffers()
+    out = minibatch_run(
+        X,
+        bs,
+        skip,
+        0,
+        run_centers,
+        np.empty_like(run_centers),
+        run_w,
+        labels,
+        d2,
+        s,
+        c,
+        ratio,
+        tr,
+        counters,
+    )
+    assert out == (16, 0, -1)
+    assert counters[2] == 13 and counters[0] == 1000 - 2 * 64 - 40  # rows stepped
+    assert_allclose(run_centers, centers, rtol=1e-12)
+    assert_allclose(run_w, w)
+    X[500, 1] = np.nan  # in batch 7, which is skipped (held out)
+    X[600, 1] = np.nan  # in batch 9
+    out = minibatch_run(
+        X,
+        bs,
+        skip,
+        0,
+        centers0.copy(),
+        np.empty_like(centers0),
+        w0.copy(),
+        labels,
+        d2,
+        s,
+        c,
+        ratio,
+        tr,
+        counters,
+    )
+    assert out == (9, 2, 600)
