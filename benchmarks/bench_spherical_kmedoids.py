@@ -122,7 +122,9 @@ def run_fasterpam(catalog, n, k, out):
     peak = _memory_kib("VmHWM")
     labels = np.asarray(res.labels)
     spans = [
-        D[np.ix_(labels == c, labels == c)].max() for c in range(k) if (labels == c).any()
+        D[np.ix_(labels == c, labels == c)].max()
+        for c in range(k)
+        if (labels == c).any()
     ]
     out.put(
         dict(
@@ -149,16 +151,16 @@ def in_process(target, *args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--catalog", choices=sorted(FILES), default="global")
-    parser.add_argument("--sizes", type=int, nargs="*", default=[2000, 5000, 10000, 20000])
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[2000, 5000, 10000, 20000]
+    )
     parser.add_argument("--large", type=int, nargs="*", default=[])
     parser.add_argument("--max-span-km", type=float, default=55.6)
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--no-peer", action="store_true", help="skip FasterPAM")
     args = parser.parse_args()
 
-    print(
-        f"catalog={args.catalog} max_span_km={args.max_span_km} n_jobs={args.n_jobs}"
-    )
+    print(f"catalog={args.catalog} max_span_km={args.max_span_km} n_jobs={args.n_jobs}")
     header = (
         f"{'n':>9} {'k':>6} {'ours s':>8} {'ours MiB':>9} {'ours obj km':>12} "
         f"{'FPAM s':>8} {'(matrix)':>8} {'FPAM MiB':>9} {'FPAM obj km':>12} "
@@ -166,7 +168,9 @@ def main():
     )
     print(header)
     for n in args.sizes + args.large:
-        ours = in_process(run_skgeoclust, args.catalog, n, args.max_span_km, args.n_jobs)
+        ours = in_process(
+            run_skgeoclust, args.catalog, n, args.max_span_km, args.n_jobs
+        )
         line = (
             f"{n:>9} {ours['k']:>6} {ours['time']:>8.2f} {ours['peak_mib']:>9.0f} "
             f"{ours['objective']:>12.1f}"
@@ -180,8 +184,11 @@ def main():
                 f"{ours['objective'] / peer['objective']:>9.3f} "
                 f"{peer['max_span']:>9.1f}"
             )
-        print(line + f"   (groups={ours['groups']}, graph={ours['graph']}, "
-              f"max span {ours['max_span']:.1f} km)", flush=True)
+        print(
+            line + f"   (groups={ours['groups']}, graph={ours['graph']}, "
+            f"max span {ours['max_span']:.1f} km)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

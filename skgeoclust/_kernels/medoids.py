@@ -106,7 +106,14 @@ def _hull_vertices(xyz, idx, cx, cy, cz):
     for s in range(m):
         p = order[s]
         while k >= 2 and (
-            _cross2(u[hull[k - 2]], v[hull[k - 2]], u[hull[k - 1]], v[hull[k - 1]], u[p], v[p])
+            _cross2(
+                u[hull[k - 2]],
+                v[hull[k - 2]],
+                u[hull[k - 1]],
+                v[hull[k - 1]],
+                u[p],
+                v[p],
+            )
             <= 0.0
         ):
             k -= 1
@@ -116,7 +123,14 @@ def _hull_vertices(xyz, idx, cx, cy, cz):
     for s in range(m - 2, -1, -1):
         p = order[s]
         while k >= lower and (
-            _cross2(u[hull[k - 2]], v[hull[k - 2]], u[hull[k - 1]], v[hull[k - 1]], u[p], v[p])
+            _cross2(
+                u[hull[k - 2]],
+                v[hull[k - 2]],
+                u[hull[k - 1]],
+                v[hull[k - 1]],
+                u[p],
+                v[p],
+            )
             <= 0.0
         ):
             k -= 1
@@ -525,8 +539,21 @@ def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def _receivers_fit(
-    xyz, pts, caps, rivals, n_own, x, dist, receiver, nbr_indptr, nbr_members,
-    hull_indptr, hull_sites, incoming, moving, max_span_rad,
+    xyz,
+    pts,
+    caps,
+    rivals,
+    n_own,
+    x,
+    dist,
+    receiver,
+    nbr_indptr,
+    nbr_members,
+    hull_indptr,
+    hull_sites,
+    incoming,
+    moving,
+    max_span_rad,
 ):
     """Whether every neighbouring cluster still fits once it gains the events that
     leave cluster j (``incoming`` leave the neighbours for j). Checked against the
@@ -767,13 +794,33 @@ def first_improving_swap(
                 added[n_added] = pts[i]
                 n_added += 1
         ok = _own_fits(
-            xyz, pts, caps, rivals, n_own, x, dist, own_hull, added[:n_added],
+            xyz,
+            pts,
+            caps,
+            rivals,
+            n_own,
+            x,
+            dist,
+            own_hull,
+            added[:n_added],
             max_span_rad,
         )
         if ok:
             ok = _receivers_fit(
-                xyz, pts, caps, rivals, n_own, x, dist, receiver, nbr_indptr,
-                nbr_members, hull_indptr, hull_sites, added[:n_added], moving,
+                xyz,
+                pts,
+                caps,
+                rivals,
+                n_own,
+                x,
+                dist,
+                receiver,
+                nbr_indptr,
+                nbr_members,
+                hull_indptr,
+                hull_sites,
+                added[:n_added],
+                moving,
                 max_span_rad,
             )
         if ok:

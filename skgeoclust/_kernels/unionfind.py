@@ -18,7 +18,7 @@ def find_root(parent, i):
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def connected_components(n_nodes, src, dst, keep):
-    """Connected components of the graph of the edges ``(src[e], dst[e])`` with ``keep[e]``.
+    """Connected components of the edges ``(src[e], dst[e])`` that have ``keep[e]``.
 
     Parameters
     ----------

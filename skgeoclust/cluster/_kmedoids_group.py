@@ -184,9 +184,7 @@ class _Group:
         stay[own == x] = True
         d_out = angles_to(xyz, outsiders, x)
         cur = self.dist[outsiders]
-        move_in = (d_out < cur) | (
-            (d_out == cur) & (x < reps[self.labels[outsiders]])
-        )
+        move_in = (d_out < cur) | ((d_out == cur) & (x < reps[self.labels[outsiders]]))
         incoming = outsiders[move_in]
         if dead is None:
             # A swap: what stays is part of cluster j, already within the span.
@@ -284,9 +282,27 @@ class _Group:
         order = rng.permutation(cand.shape[0]).astype(np.int64)
         lower = np.zeros(cand.shape[0])
         t, _, _ = first_improving_swap(
-            xyz, w, pts, caps, rivals, own.shape[0], cand, order, 0,
-            threshold, lower, D, receiver, nbr_indptr, nbr_members, self._flag,
-            own_hull, hull_indptr, hull_sites, _MAX_REFUSED, True,
+            xyz,
+            w,
+            pts,
+            caps,
+            rivals,
+            own.shape[0],
+            cand,
+            order,
+            0,
+            threshold,
+            lower,
+            D,
+            receiver,
+            nbr_indptr,
+            nbr_members,
+            self._flag,
+            own_hull,
+            hull_indptr,
+            hull_sites,
+            _MAX_REFUSED,
+            True,
         )
         if t < 0:
             return False
@@ -402,7 +418,7 @@ def fit_group(xyz, w, max_span_rad, max_iter, seed):
     reps = [weighted_medoid(xyz, w, part, priority)[0] for part in parts]
     group.make_consistent(np.sort(np.asarray(reps, dtype=np.int64)))
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):  # noqa: B007
+    for n_iter in range(1, max_iter + 1):
         changed = group.swap_pass(rng)
         changed |= group.merge_pass()
         if not changed:

@@ -9,7 +9,11 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_con
 from sklearn.neighbors import BallTree
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from skgeoclust._kernels.medoids import (
     angles_to,
@@ -149,9 +153,9 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     fewer accepted swaps, each of which forces the neighbouring clusters to be
     scanned again), and stops early after 32 improving candidates were refused for
     the span. A merge tries the union's medoid, then the 64 members nearest to it,
-    as representative. Spans are exact (farthest pair among the vertices of the convex hull in a
-    gnomonic projection, for sets within 40 degrees of their mean direction; brute
-    force otherwise); for a set wider than that whose span is certainly too large,
+    as representative. Spans are exact (farthest pair among the vertices of the convex
+    hull in a gnomonic projection, for sets within 40 degrees of their mean direction;
+    brute force otherwise); for a set wider than that whose span is certainly too large,
     the split axis is the double-sweep farthest pair rather than the exact one.
 
     Complexity: the tessellation is O(n log n); groups O(n); the subdivision
@@ -188,7 +192,9 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, max_span_km=55.6, *, max_iter=100, n_jobs=None, random_state=None):
+    def __init__(
+        self, max_span_km=55.6, *, max_iter=100, n_jobs=None, random_state=None
+    ):
         self.max_span_km = max_span_km
         self.max_iter = max_iter
         self.n_jobs = n_jobs

@@ -53,7 +53,9 @@ def assert_valid_clustering(X, km, limit, sample_weight=None):
     assert medoids.shape == (k,) and np.all(labels[medoids] == np.arange(k))
     assert_allclose(dist[medoids][:, medoids].diagonal(), 0.0)
     assert_allclose(
-        pairwise_haversine_km(km.cluster_centers_, X[medoids]).diagonal(), 0.0, atol=1e-9
+        pairwise_haversine_km(km.cluster_centers_, X[medoids]).diagonal(),
+        0.0,
+        atol=1e-9,
     )
     # Span of every cluster.
     for c in range(k):
@@ -67,7 +69,9 @@ def assert_valid_clustering(X, km, limit, sample_weight=None):
         inside = groups == g
         if not inside.all():
             assert dist[np.ix_(inside, ~inside)].min() > limit - TOL_KM
-        assert np.unique(groups[np.flatnonzero(np.isin(labels, labels[inside]))]).size == 1
+        assert (
+            np.unique(groups[np.flatnonzero(np.isin(labels, labels[inside]))]).size == 1
+        )
     # Consistency: each event belongs to its nearest medoid (within its group).
     to_medoids = dist[:, medoids]
     own = to_medoids[np.arange(n), labels]
@@ -160,7 +164,7 @@ def test_properties_hold_on_small_catalogs(case):
 
 @given(_catalogs(), st.randoms(use_true_random=False))
 def test_labels_are_permutation_equivariant(case, random):
-    X, limit, weights, seed = case
+    X, limit, weights, _ = case
     perm = np.array(random.sample(range(X.shape[0]), X.shape[0]))
     km = SphericalKMedoids(max_span_km=limit, random_state=0)
     labels = km.fit(X, sample_weight=weights).labels_
@@ -241,9 +245,7 @@ def test_events_on_one_great_circle_use_the_circle_graph():
 def test_a_global_catalog_uses_the_convex_hull(global_random_seed):
     rng = np.random.default_rng(global_random_seed)
     z = rng.uniform(-1, 1, 300)
-    X = np.column_stack(
-        [np.degrees(np.arcsin(z)), rng.uniform(-180, 180, 300)]
-    )
+    X = np.column_stack([np.degrees(np.arcsin(z)), rng.uniform(-180, 180, 300)])
     km = SphericalKMedoids(max_span_km=1500.0, random_state=0).fit(X)
     assert km.neighbor_graph_ == "convex_hull"
     assert_valid_clustering(X, km, 1500.0)
@@ -268,7 +270,9 @@ def test_delaunay_graph_links_every_single_linkage_group(global_random_seed):
         xyz = np.unique(
             latlon_to_unit_vectors(
                 np.clip(lat0 + rng.normal(0, spread, 150), -90, 90),
-                rng.uniform(-180, 180, 150) if spread > 10 else rng.normal(0, spread, 150),
+                rng.uniform(-180, 180, 150)
+                if spread > 10
+                else rng.normal(0, spread, 150),
             ),
             axis=0,
         )
@@ -280,9 +284,11 @@ def test_delaunay_graph_links_every_single_linkage_group(global_random_seed):
 
         keep = angle <= limit
         graph = coo_matrix((np.ones(keep.sum()), (src[keep], dst[keep])), shape=(n, n))
-        full = 2 * np.arcsin(
-            np.linalg.norm(xyz[:, None] - xyz[None], axis=2).clip(0, 2) / 2
-        ) <= limit
+        full = (
+            2
+            * np.arcsin(np.linalg.norm(xyz[:, None] - xyz[None], axis=2).clip(0, 2) / 2)
+            <= limit
+        )
         assert connected_components(graph)[0] == connected_components(full)[0]
 
 
@@ -302,7 +308,12 @@ def test_dataframe_input_uses_lat_lon_and_ignores_depth_and_others():
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.uniform(0, 1, 50), rng.uniform(0, 1, 50)])
     frame = pd.DataFrame(
-        {"mag": rng.uniform(2, 5, 50), "longitude": X[:, 1], "depth": 10.0, "lat": X[:, 0]}
+        {
+            "mag": rng.uniform(2, 5, 50),
+            "longitude": X[:, 1],
+            "depth": 10.0,
+            "lat": X[:, 0],
+        }
     )
     km = SphericalKMedoids(max_span_km=30.0, random_state=0)
     expected = km.fit(X).labels_
@@ -329,7 +340,7 @@ def test_transform_and_pickle():
     assert_array_equal(pickle.loads(pickle.dumps(km)).predict(X), km.labels_)
 
 
-# 4. real catalogs ------------------------------------------------------------------------
+# 4. real catalogs ------------------------------------------------------------------
 
 
 def test_global_catalog_figures_9_to_11_setting(global_significant_catalog):
@@ -376,7 +387,7 @@ def test_bad_parameters_and_weights_raise():
         SphericalKMedoids(max_span_km=0.0).fit([[0.0, 0.0]])
     with pytest.raises(ValueError, match="max_iter"):
         SphericalKMedoids(max_iter=0).fit([[0.0, 0.0]])
-    with pytest.raises(ValueError, match="[Nn]egative"):
+    with pytest.raises(ValueError, match=r"[Nn]egative"):
         SphericalKMedoids().fit([[0.0, 0.0], [1.0, 1.0]], sample_weight=[1.0, -1.0])
     km = SphericalKMedoids().fit([[0.0, 0.0], [1.0, 1.0]])
     with pytest.raises(ValueError, match="features"):

@@ -166,15 +166,31 @@ def test_first_improving_swap_objective_equals_numpy(seed, n_own, n_out):
     g_all = (np.minimum(_chord_angles(xyz)[:, :], caps[None, :]) * w).sum(axis=1)
     ranked = np.sort(g_all[:n_own])
     threshold = 0.5 * (ranked[n_own // 2 - 1] + ranked[n_own // 2])  # between values
+
     def scan(steepest):
         return first_improving_swap(
-            xyz, w, pts, caps, rivals, n_own, cand, order, 0, threshold,
-            np.zeros(n_own), np.pi,
+            xyz,
+            w,
+            pts,
+            caps,
+            rivals,
+            n_own,
+            cand,
+            order,
+            0,
+            threshold,
+            np.zeros(n_own),
+            np.pi,
             # Own events that x loses go to one (empty) neighbouring cluster.
-            np.zeros(n_own, dtype=np.int64), np.zeros(2, dtype=np.int64),
-            np.empty(0, dtype=np.int64), np.zeros(p, dtype=bool),
-            np.arange(n_own, dtype=np.int64), np.zeros(2, dtype=np.int64),
-            np.empty(0, dtype=np.int64), 10**9, steepest,
+            np.zeros(n_own, dtype=np.int64),
+            np.zeros(2, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+            np.zeros(p, dtype=bool),
+            np.arange(n_own, dtype=np.int64),
+            np.zeros(2, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+            10**9,
+            steepest,
         )
 
     t, g, _ = scan(False)

@@ -35,7 +35,9 @@ try:  # doc/examples/kmedoids/ -> the folder beside the repository
     here = Path(__file__).resolve().parent
 except NameError:
     here = Path.cwd()
-shared = Path(os.environ.get("SKGEOCLUST_SHARED_DATA", here.parents[3] / "shared" / "data"))
+shared = Path(
+    os.environ.get("SKGEOCLUST_SHARED_DATA", here.parents[3] / "shared" / "data")
+)
 path = shared / "global_significant" / "catalog.csv.gz"
 if path.exists():
     import pandas as pd
@@ -44,7 +46,10 @@ if path.exists():
     source = "USGS significant earthquakes 1965-2016"
 else:
     X, _ = make_seismicity_catalog(
-        22766, n_clusters=400, cluster_radius_km=60.0, background_fraction=0.3,
+        22766,
+        n_clusters=400,
+        cluster_radius_km=60.0,
+        background_fraction=0.3,
         random_state=0,
     )
     X = X[:, :2]
@@ -52,9 +57,11 @@ else:
 
 km = SphericalKMedoids(max_span_km=55.6, random_state=0).fit(X)
 sizes = np.bincount(km.groups_)
-print(f"{source}: {X.shape[0]} events, {km.n_groups_} event groups "
-      f"({np.sum(sizes == 1)} isolated events), {km.n_clusters_} clusters, "
-      f"largest span {km.spans_.max():.1f} km")
+print(
+    f"{source}: {X.shape[0]} events, {km.n_groups_} event groups "
+    f"({np.sum(sizes == 1)} isolated events), {km.n_clusters_} clusters, "
+    f"largest span {km.spans_.max():.1f} km"
+)
 
 # %%
 # Figure 8: the spherical Delaunay tessellation (convex hull of the unit vectors),
@@ -63,8 +70,10 @@ xyz = latlon_to_unit_vectors(X[:, 0], X[:, 1])
 _, first = np.unique(xyz, axis=0, return_index=True)
 simplices = ConvexHull(xyz[first]).simplices
 edges = np.unique(
-    np.sort(np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]]),
-            axis=1),
+    np.sort(
+        np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]]),
+        axis=1,
+    ),
     axis=0,
 )
 a, b = first[edges[:, 0]], first[edges[:, 1]]
@@ -75,8 +84,10 @@ zoom = (33.0, 43.0, 18.0, 32.0)  # lat_min, lat_max, lon_min, lon_max
 
 def in_zoom(i):
     return (
-        (X[i, 0] >= zoom[0]) & (X[i, 0] <= zoom[1])
-        & (X[i, 1] >= zoom[2]) & (X[i, 1] <= zoom[3])
+        (X[i, 0] >= zoom[0])
+        & (X[i, 0] <= zoom[1])
+        & (X[i, 1] >= zoom[2])
+        & (X[i, 1] <= zoom[3])
     )
 
 
@@ -88,8 +99,14 @@ for ax, keep, title in [
     segments = np.stack([X[a[keep]][:, ::-1], X[b[keep]][:, ::-1]], axis=1)
     ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.5))
     inside = in_zoom(np.arange(X.shape[0]))
-    ax.scatter(X[inside, 1], X[inside, 0], c=km.groups_[inside] % 20, cmap="tab20",
-               s=6, zorder=3)
+    ax.scatter(
+        X[inside, 1],
+        X[inside, 0],
+        c=km.groups_[inside] % 20,
+        cmap="tab20",
+        s=6,
+        zorder=3,
+    )
     ax.set_xlim(zoom[2], zoom[3])
     ax.set_ylim(zoom[0], zoom[1])
     ax.set_aspect(1.0 / np.cos(np.radians(38.0)))
@@ -112,16 +129,25 @@ for c in np.unique(km.labels_[inside]):
     members = np.flatnonzero(km.labels_ == c)
     medoid = km.cluster_centers_[c]
     if counts[c] == 1:
-        ax.scatter(medoid[1], medoid[0], marker="D", facecolor="none",
-                   edgecolor="w", s=25)
+        ax.scatter(
+            medoid[1], medoid[0], marker="D", facecolor="none", edgecolor="w", s=25
+        )
         continue
     pts = X[members]
     d = haversine_km(pts[:, None, 0], pts[:, None, 1], pts[None, :, 0], pts[None, :, 1])
     i, j = np.unravel_index(np.argmax(d), d.shape)
     mid = (pts[i] + pts[j]) / 2
     diameter = 55.6 / km_per_deg  # degrees of latitude
-    ax.add_patch(Ellipse((mid[1], mid[0]), diameter / np.cos(np.radians(mid[0])),
-                         diameter, fill=False, color="r", lw=0.8))
+    ax.add_patch(
+        Ellipse(
+            (mid[1], mid[0]),
+            diameter / np.cos(np.radians(mid[0])),
+            diameter,
+            fill=False,
+            color="r",
+            lw=0.8,
+        )
+    )
     ax.scatter(medoid[1], medoid[0], facecolor="none", edgecolor="w", s=30)
 ax.set_xlim(zoom[2], zoom[3])
 ax.set_ylim(zoom[0], zoom[1])
