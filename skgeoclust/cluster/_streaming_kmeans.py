@@ -165,9 +165,11 @@ default="k-means++"
 
     Notes
     -----
-    One mini-batch step costs ``O(batch_size * n_clusters * n_features)``; it runs
-    in one single-threaded Numba call with no per-call validation beyond a
-    finiteness check, which is what makes small batches fast. Each exact pass costs
+    One mini-batch step costs ``O(batch_size * n_clusters * n_features)``. In
+    :meth:`fit`, all the batches of a block run in one single-threaded Numba call
+    with no validation beyond a finiteness check (Python is re-entered only to draw
+    reassigned rows), which is what makes small batches fast; :meth:`partial_fit`
+    validates its batch like any scikit-learn method. Each exact pass costs
     ``O(n_rows * n_clusters * n_features)`` and reads the data once; memory is
     ``O(block * n_features + init_size * n_features)`` with blocks of about
     65,536 rows.
