@@ -58,42 +58,62 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
         Receives the edge weights.
     """
     n, n_features = X.shape
+    # Vertices not in the tree, compacted: ids, feature-major coordinates, core
+    # distances, best weight so far and its tree end point. Each step is two
+    # branch-free passes (update, then min and lowest index at the min), which
+    # the compiler vectorises.
     remaining = np.arange(1, n)
+    coords = np.ascontiguousarray(X[1:].T)
+    core = core_rd[1:].copy()
     best = np.full(n - 1, np.inf)
     src = np.zeros(n - 1, dtype=np.int64)
+    w = np.empty(n - 1)
     n_left = n - 1
     current = 0
     for e in range(n - 1):
         c_cur = core_rd[current]
-        nxt_pos = 0
-        nxt_w = np.inf
-        for q in range(n_left):
-            j = remaining[q]
-            w = 0.0
+        w[:n_left] = 0.0
+        for f in range(n_features):
+            xf = X[current, f]
             if metric == 1:
-                for f in range(n_features):
-                    w += abs(X[current, f] - X[j, f])
+                for q in range(n_left):
+                    w[q] += abs(xf - coords[f, q])
             else:
-                for f in range(n_features):
-                    t = X[current, f] - X[j, f]
-                    w += t * t
-                if metric == 2:
-                    w = np.sqrt(w)
-            w = max(w, c_cur, core_rd[j])
-            if w < best[q]:
-                best[q] = w
-                src[q] = current
-            if best[q] < nxt_w or (best[q] == nxt_w and j < remaining[nxt_pos]):
-                nxt_w = best[q]
+                for q in range(n_left):
+                    t = xf - coords[f, q]
+                    w[q] += t * t
+        if metric == 2:
+            for q in range(n_left):
+                w[q] = np.sqrt(w[q])
+        low = np.inf
+        for q in range(n_left):
+            v = max(w[q], c_cur, core[q])
+            better = v < best[q]
+            src[q] = current if better else src[q]
+            b = v if better else best[q]
+            best[q] = b
+            low = min(low, b)
+        # ties go to the lowest vertex index, as in scikit-learn
+        first = n
+        for q in range(n_left):
+            idx = remaining[q] if best[q] == low else n
+            first = min(first, idx)
+        nxt_pos = 0
+        for q in range(n_left):
+            if remaining[q] == first:
                 nxt_pos = q
-        current = remaining[nxt_pos]
+                break
+        current = first
         mst_u[e] = src[nxt_pos]
         mst_v[e] = current
-        mst_w[e] = nxt_w
+        mst_w[e] = low
         n_left -= 1
         remaining[nxt_pos] = remaining[n_left]
         best[nxt_pos] = best[n_left]
         src[nxt_pos] = src[n_left]
+        core[nxt_pos] = core[n_left]
+        for f in range(n_features):
+            coords[f, nxt_pos] = coords[f, n_left]
     return mst_w
 
 
