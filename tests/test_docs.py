@@ -1,4 +1,4 @@
-"""The documentation builds without a warning (Sphinx ``-W``, gallery not executed)."""
+"""The documentation builds without a warning (Sphinx ``-W``), gallery examples executed."""
 
 import shutil
 import subprocess
@@ -33,8 +33,6 @@ def test_docs_build_without_warnings(tmp_path):
             "-W",
             "--keep-going",
             "-q",
-            "-D",
-            "plot_gallery=0",
             str(src),
             str(tmp_path / "html"),
         ],
@@ -46,3 +44,6 @@ def test_docs_build_without_warnings(tmp_path):
     assert done.returncode == 0, done.stderr[-5000:]
     assert (tmp_path / "html" / "user_guide" / "cli.html").exists()
     assert (tmp_path / "html" / "api.html").exists()
+    # Every gallery example ran and drew its figures.
+    images = list((src / "auto_examples").glob("*/images/sphx_glr_plot_*_001.png"))
+    assert len(images) == len(list((src / "examples").glob("*/plot_*.py")))
