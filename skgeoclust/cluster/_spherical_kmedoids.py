@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    validate_data,
 )
 
 from skgeoclust._kernels.medoids import (
@@ -30,7 +29,7 @@ from skgeoclust.geometry import (
     latlon_to_unit_vectors,
     pairwise_haversine_km,
 )
-from skgeoclust.utils import check_catalog_values, select_catalog_columns
+from skgeoclust.utils import validate_catalog_data
 
 
 def _unit_vectors(X):
@@ -41,12 +40,6 @@ def _unit_vectors(X):
         [np.zeros(pole.sum()), np.zeros(pole.sum()), np.sign(X[pole, 0])]
     )
     return xyz
-
-
-def _unnamed_frame(X):
-    """A DataFrame whose columns are not all names (e.g. 0, 1) is read by position."""
-    columns = getattr(X, "columns", None)
-    return columns is not None and not all(isinstance(c, str) for c in columns)
 
 
 class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
@@ -201,23 +194,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def _validate_catalog(self, X, *, reset):
-        if not _unnamed_frame(X):
-            X = select_catalog_columns(X)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=np.float64,
-            ensure_all_finite=False,
-            ensure_min_features=2,
-        )
-        if reset and X.shape[1] > 3:
-            raise ValueError(
-                "SphericalKMedoids expects columns (lat, lon[, depth]) in degrees "
-                f"(and km); got {X.shape[1]} columns."
-            )
-        names = getattr(self, "feature_names_in_", None)
-        return check_catalog_values(X, column_names=names)
+        return validate_catalog_data(self, X, reset=reset)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):

@@ -4,7 +4,7 @@
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skgeoclust.geometry import (
     EARTH_RADIUS_KM,
@@ -12,7 +12,7 @@ from skgeoclust.geometry import (
     local_km_to_geodetic,
     spherical_mean,
 )
-from skgeoclust.utils import check_catalog_values, select_catalog_columns, wrap_longitude
+from skgeoclust.utils import validate_catalog_data, wrap_longitude
 
 _OUTPUT_NAMES = ("east_km", "north_km", "down_km")
 
@@ -84,22 +84,7 @@ class GeoToCartesian(TransformerMixin, BaseEstimator):
         self.reference = reference
 
     def _validate_catalog(self, X, *, reset):
-        X = select_catalog_columns(X)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=np.float64,
-            ensure_all_finite=False,
-            ensure_min_features=2,
-        )
-        if reset and X.shape[1] > 3:
-            raise ValueError(
-                "GeoToCartesian expects columns (lat, lon[, depth]); got "
-                f"{X.shape[1]} columns."
-            )
-        names = getattr(self, "feature_names_in_", None)
-        return check_catalog_values(X, column_names=names)
+        return validate_catalog_data(self, X, reset=reset)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

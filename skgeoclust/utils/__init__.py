@@ -6,6 +6,7 @@ from skgeoclust.utils._validation import (
     check_catalog,
     check_catalog_values,
     select_catalog_columns,
+    validate_catalog_data,
     wrap_longitude,
 )
 
@@ -14,5 +15,6 @@ __all__ = [
     "check_catalog",
     "check_catalog_values",
     "select_catalog_columns",
+    "validate_catalog_data",
     "wrap_longitude",
 ]

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 
 #: Accepted column names (lower case) for each catalog field of a DataFrame.
 CATALOG_COLUMN_ALIASES = {
@@ -209,3 +210,46 @@ def check_catalog(X, *, depth="optional", ensure_min_samples=1):
         names = ["lat", "lon", "depth"][: values.shape[1]]
     return check_catalog_values(values, column_names=names)
 
+
+
+def validate_catalog_data(estimator, X, *, reset):
+    """``validate_data`` for estimators whose input is a catalog (lat, lon[, depth]).
+
+    Selects the catalog columns of a DataFrame by name (a DataFrame whose column
+    labels are not all strings is read by position, like an array), records
+    ``n_features_in_``/``feature_names_in_`` through scikit-learn's
+    ``validate_data``, then checks the values with :func:`check_catalog_values`
+    so errors name the column and row.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator being fitted or applied.
+    X : DataFrame or array-like of shape (n_samples, 2) or (n_samples, 3)
+        The catalog.
+    reset : bool
+        True in ``fit``, False in ``predict``/``transform``.
+
+    Returns
+    -------
+    ndarray
+        float64 catalog with longitudes in [-180, 180).
+    """
+    columns = getattr(X, "columns", None)
+    if columns is not None and all(isinstance(c, str) for c in columns):
+        X = select_catalog_columns(X)
+    X = validate_data(
+        estimator,
+        X,
+        reset=reset,
+        dtype=np.float64,
+        ensure_all_finite=False,
+        ensure_min_features=2,
+    )
+    if reset and X.shape[1] > 3:
+        raise ValueError(
+            f"{type(estimator).__name__} expects columns (lat, lon[, depth]) in "
+            f"degrees and km; got {X.shape[1]} columns."
+        )
+    names = getattr(estimator, "feature_names_in_", None)
+    return check_catalog_values(X, column_names=names)
