@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options
-from skgeoclust.cli._io import read_catalog, read_xyz
+from skgeoclust.cli._io import read_catalog_from_args, read_xyz
 from skgeoclust.cli._report import have_matplotlib, new_figure
 
 HELP = "fault network from hypocentres: Gaussian kernels as fault planes (Kamer 2020)"
@@ -87,14 +87,7 @@ def _catalog(args, report):
         X, _ = read_xyz(args.input, cols)
         report.parameters["input"] = f"{args.input} (Cartesian km: {', '.join(cols)})"
         return X, None, None, None
-    catalog, _ = read_catalog(
-        args.input,
-        lat_col=args.lat_col,
-        lon_col=args.lon_col,
-        depth_col=args.depth_col,
-        depth="required",
-        depth_unit=args.depth_unit,
-    )
+    catalog, _ = read_catalog_from_args(args.input, args, depth="required")
     report.parameters["input"] = str(args.input)
     to_km = GeoToCartesian().fit(catalog)
     return to_km.transform(catalog), catalog, None, to_km

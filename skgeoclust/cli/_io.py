@@ -257,6 +257,18 @@ def read_catalog(
     return np.column_stack(columns), table
 
 
+def read_catalog_from_args(path, args, *, depth):
+    """:func:`read_catalog` with the column flags of ``add_catalog_options``."""
+    return read_catalog(
+        path,
+        lat_col=args.lat_col,
+        lon_col=args.lon_col,
+        depth_col=getattr(args, "depth_col", None),
+        depth=depth,
+        depth_unit=getattr(args, "depth_unit", "km"),
+    )
+
+
 def read_xyz(path, columns):
     """Read three Cartesian columns (km) of a table, checked like a catalog.
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options
-from skgeoclust.cli._io import read_catalog
+from skgeoclust.cli._io import read_catalog_from_args
 from skgeoclust.cli._report import have_matplotlib, new_figure
 
 HELP = "span-constrained spherical k-medoids of epicentres (global catalogs)"
@@ -58,14 +58,7 @@ def _catalog(args, report):
             f"random_state={args.random_state}) over the whole globe"
         )
         return catalog, truth
-    catalog, _ = read_catalog(
-        args.input,
-        lat_col=args.lat_col,
-        lon_col=args.lon_col,
-        depth_col=args.depth_col,
-        depth="optional",
-        depth_unit=args.depth_unit,
-    )
+    catalog, _ = read_catalog_from_args(args.input, args, depth="optional")
     report.parameters["input"] = str(args.input)
     return catalog, None
 

@@ -11,7 +11,7 @@ from skgeoclust.cli._common import (
     grid_text,
     int_grid,
 )
-from skgeoclust.cli._io import read_catalog
+from skgeoclust.cli._io import read_catalog_from_args
 from skgeoclust.cli._report import have_matplotlib, new_figure
 
 HELP = "Morisita index, DBSCAN/HDBSCAN sweeps, ARI matrix, depth mixtures (default)"
@@ -138,14 +138,7 @@ def _catalog(args, report):
             f"depth_range_km=(0, 80), random_state={args.random_state})"
         )
         return catalog, truth
-    catalog, _ = read_catalog(
-        args.input,
-        lat_col=args.lat_col,
-        lon_col=args.lon_col,
-        depth_col=args.depth_col,
-        depth="required",
-        depth_unit=args.depth_unit,
-    )
+    catalog, _ = read_catalog_from_args(args.input, args, depth="required")
     report.parameters["input"] = str(args.input)
     return catalog, None
 

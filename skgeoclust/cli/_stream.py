@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options
-from skgeoclust.cli._io import CATALOG_SUFFIXES, InputFileError, read_catalog
+from skgeoclust.cli._io import CATALOG_SUFFIXES, InputFileError, read_catalog_from_args
 from skgeoclust.cli._report import have_matplotlib, new_figure
 from skgeoclust.geometry import EARTH_RADIUS_KM
 
@@ -129,14 +129,7 @@ def _source(args, report):
             f"{path}: expected a folder or glob of .npy shards, .parquet files or a "
             f"catalog ({', '.join(CATALOG_SUFFIXES)})."
         )
-    catalog, _ = read_catalog(
-        path,
-        lat_col=args.lat_col,
-        lon_col=args.lon_col,
-        depth_col=args.depth_col,
-        depth="optional",
-        depth_unit=args.depth_unit,
-    )
+    catalog, _ = read_catalog_from_args(path, args, depth="optional")
     report.parameters["input"] = f"{text} (hypocentres as Earth-centred km)"
     return ArraySource(_ecef(catalog)), True, None
 
