@@ -67,6 +67,29 @@ def add_catalog_options(parser, *, depth=True):
         )
 
 
+def generate(report, generator, *args, note="", **kwargs):
+    """Call a dataset generator and record that exact call as the report's input.
+
+    Parameters
+    ----------
+    report : Report
+    generator : callable
+        A :mod:`skgeoclust.datasets` function.
+    *args, **kwargs
+        Its arguments, written into the report as given.
+    note : str, default=""
+        Appended to the recorded call (what the command did with the data).
+
+    Returns
+    -------
+    The generator's result.
+    """
+    words = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    call = ", ".join(words)
+    report.parameters["input"] = f"generated: {generator.__name__}({call}){note}"
+    return generator(*args, **kwargs)
+
+
 def parse_grid(text, kind=float):
     """Values of a grid flag: ``start:stop:step`` (stop included) or ``a,b,c``.
 

@@ -4,7 +4,7 @@
 import numpy as np
 import pandas as pd
 
-from skgeoclust.cli._common import add_catalog_options, add_common_options
+from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import read_catalog_from_args, read_xyz
 from skgeoclust.cli._report import have_matplotlib, new_figure
 
@@ -62,20 +62,18 @@ def _catalog(args, report):
         from skgeoclust.datasets import make_fault_network
         from skgeoclust.geometry import local_km_to_geodetic
 
-        X, truth = make_fault_network(
+        X, truth = generate(
+            report,
+            make_fault_network,
             n_faults=args.n_faults,
             n_samples=args.n_samples,
             background_fraction=0.1,
             location_error_km=0.5,
             random_state=args.random_state,
+            note=f", placed about {REFERENCE}",
         )
         lat, lon = local_km_to_geodetic(X[:, 0], X[:, 1], *REFERENCE)
         catalog = np.c_[lat, lon, X[:, 2]]
-        report.parameters["input"] = (
-            f"generated: make_fault_network(n_faults={args.n_faults}, n_samples="
-            f"{args.n_samples}, background_fraction=0.1, location_error_km=0.5, "
-            f"random_state={args.random_state}), placed about {REFERENCE}"
-        )
         to_km = GeoToCartesian(reference=REFERENCE).fit(catalog)
         return to_km.transform(catalog), catalog, truth, to_km
     if args.xyz_cols is not None:

@@ -4,7 +4,7 @@
 import numpy as np
 import pandas as pd
 
-from skgeoclust.cli._common import add_catalog_options, add_common_options
+from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import read_catalog_from_args
 from skgeoclust.cli._report import have_matplotlib, new_figure
 
@@ -45,19 +45,16 @@ def _catalog(args, report):
     if args.input is None:
         from skgeoclust.datasets import make_seismicity_catalog
 
-        catalog, truth = make_seismicity_catalog(
+        return generate(
+            report,
+            make_seismicity_catalog,
             args.n_samples,
             n_clusters=args.n_clusters_true,
             cluster_radius_km=20.0,
             background_fraction=0.1,
             random_state=args.random_state,
+            note=" over the whole globe",
         )
-        report.parameters["input"] = (
-            f"generated: make_seismicity_catalog({args.n_samples}, n_clusters="
-            f"{args.n_clusters_true}, cluster_radius_km=20, background_fraction=0.1, "
-            f"random_state={args.random_state}) over the whole globe"
-        )
-        return catalog, truth
     catalog, _ = read_catalog_from_args(args.input, args, depth="optional")
     report.parameters["input"] = str(args.input)
     return catalog, None

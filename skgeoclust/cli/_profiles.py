@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from skgeoclust.cli._common import add_common_options, int_grid
+from skgeoclust.cli._common import add_common_options, generate, int_grid
 from skgeoclust.cli._io import read_velocity_model
 from skgeoclust.cli._report import have_matplotlib, new_figure, select_backend
 
@@ -85,12 +85,12 @@ def _model(args, report):
     if args.input is None:
         from skgeoclust.datasets import make_velocity_model
 
-        lat, lon, depth, vs, provinces = make_velocity_model(
-            n_provinces=args.n_provinces, random_state=args.random_state
-        )
-        report.parameters["input"] = (
-            f"generated: make_velocity_model(n_provinces={args.n_provinces}, "
-            f"random_state={args.random_state}) (Vs, km/s)"
+        lat, lon, depth, vs, provinces = generate(
+            report,
+            make_velocity_model,
+            n_provinces=args.n_provinces,
+            random_state=args.random_state,
+            note=" (Vs, km/s)",
         )
         return lat, lon, depth, vs, "Vs", provinces
     lat, lon, depth, model, name = read_velocity_model(

@@ -8,6 +8,7 @@ from skgeoclust.cli._common import (
     add_catalog_options,
     add_common_options,
     float_grid,
+    generate,
     grid_text,
     int_grid,
 )
@@ -123,7 +124,9 @@ def _catalog(args, report):
     if args.input is None:
         from skgeoclust.datasets import make_seismicity_catalog
 
-        catalog, truth = make_seismicity_catalog(
+        return generate(
+            report,
+            make_seismicity_catalog,
             args.n_samples,
             n_clusters=args.n_clusters_true,
             cluster_radius_km=25.0,
@@ -132,12 +135,6 @@ def _catalog(args, report):
             cluster_depth_std_km=4.0,
             random_state=args.random_state,
         )
-        report.parameters["input"] = (
-            f"generated: make_seismicity_catalog({args.n_samples}, n_clusters="
-            f"{args.n_clusters_true}, cluster_radius_km=25, region=(38, 42, 45, 50), "
-            f"depth_range_km=(0, 80), random_state={args.random_state})"
-        )
-        return catalog, truth
     catalog, _ = read_catalog_from_args(args.input, args, depth="required")
     report.parameters["input"] = str(args.input)
     return catalog, None

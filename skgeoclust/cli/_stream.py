@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skgeoclust.cli._common import add_catalog_options, add_common_options
+from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import CATALOG_SUFFIXES, InputFileError, read_catalog_from_args
 from skgeoclust.cli._report import have_matplotlib, new_figure
 from skgeoclust.geometry import EARTH_RADIUS_KM
@@ -82,7 +82,9 @@ def _source(args, report):
     if args.input is None:
         from skgeoclust.datasets import make_seismicity_catalog
 
-        catalog, truth = make_seismicity_catalog(
+        catalog, truth = generate(
+            report,
+            make_seismicity_catalog,
             args.n_samples,
             n_clusters=args.n_clusters_true,
             cluster_radius_km=100.0,
@@ -90,6 +92,7 @@ def _source(args, report):
             depth_range_km=(0.0, 600.0),
             cluster_depth_std_km=10.0,
             random_state=args.random_state,
+            note=f" as Earth-centred km in {args.n_shards} .npy shards (shards/)",
         )
         folder = report.folder / "shards"
         folder.mkdir(exist_ok=True)
@@ -98,12 +101,6 @@ def _source(args, report):
         X = _ecef(catalog)
         for i, shard in enumerate(np.array_split(X, max(args.n_shards, 1))):
             np.save(folder / f"part{i:03d}.npy", shard)
-        report.parameters["input"] = (
-            f"generated: make_seismicity_catalog({args.n_samples}, n_clusters="
-            f"{args.n_clusters_true}, cluster_radius_km=100, depth_range_km=(0, 600), "
-            f"random_state={args.random_state}) as Earth-centred km in "
-            f"{args.n_shards} .npy shards (shards/)"
-        )
         return NpyShardSource(folder), True, truth
     path = Path(args.input)
     text = str(path)
