@@ -66,6 +66,45 @@ def _cross2(ou, ov, au, av, bu, bv):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
+def _outside_octagon(u, v):
+    """Positions of the points not strictly inside the convex polygon spanned by the
+    extreme points in the directions of u, u + v, v, v - u, -u, -u - v, -v, u - v.
+
+    A point strictly inside the convex hull of other points is not a hull vertex, so
+    the planar hull of the kept points is the hull of all of them.
+    """
+    m = u.shape[0]
+    ext = np.zeros(8, dtype=np.int64)
+    best = np.full(8, -np.inf)
+    for s in range(m):
+        a = u[s]
+        b = v[s]
+        vals = (a, a + b, b, b - a, -a, -a - b, -b, a - b)
+        for k in range(8):
+            if vals[k] > best[k]:
+                best[k] = vals[k]
+                ext[k] = s
+    out = np.empty(m, dtype=np.int64)
+    n_out = 0
+    for s in range(m):
+        inside = False
+        for k in range(8):
+            p = ext[k]
+            q = ext[(k + 1) % 8]
+            if u[p] == u[q] and v[p] == v[q]:
+                continue
+            if _cross2(u[p], v[p], u[q], v[q], u[s], v[s]) > 0.0:
+                inside = True
+            else:
+                inside = False
+                break
+        if not inside:
+            out[n_out] = s
+            n_out += 1
+    return out[:n_out]
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _hull_vertices(xyz, idx, cx, cy, cz):
     """Vertices of the spherical convex hull of a set within 40 degrees of ``c``.
 
@@ -98,9 +137,13 @@ def _hull_vertices(xyz, idx, cx, cy, cz):
         t = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
         u[s] = (xyz[i, 0] * e1x + xyz[i, 1] * e1y + xyz[i, 2] * e1z) / t
         v[s] = (xyz[i, 0] * e2x + xyz[i, 1] * e2y + xyz[i, 2] * e2z) / t
+    # Akl-Toussaint: drop the points strictly inside the polygon of the extreme
+    # points in 8 directions (never hull vertices), then sort only the rest.
+    keep = _outside_octagon(u, v)
     # Lexicographic (u, v) order from two stable sorts.
-    by_v = np.argsort(v, kind="mergesort")
+    by_v = keep[np.argsort(v[keep], kind="mergesort")]
     order = by_v[np.argsort(u[by_v], kind="mergesort")]
+    m = order.shape[0]
     hull = np.empty(2 * m, dtype=np.int64)
     k = 0
     for s in range(m):
@@ -346,6 +389,13 @@ def weighted_medoid(xyz, w, idx, priority):
             first = s
     lower = np.zeros(m)
     dist = np.empty(m)
+    coords = np.empty((3, m))
+    ws = np.empty(m)
+    for r in range(m):
+        coords[0, r] = xyz[idx[r], 0]
+        coords[1, r] = xyz[idx[r], 1]
+        coords[2, r] = xyz[idx[r], 2]
+        ws[r] = w[idx[r]]
     best = np.inf
     best_site = idx[first]
     for t in range(m + 1):
@@ -358,11 +408,21 @@ def weighted_medoid(xyz, w, idx, priority):
         if lower[s] >= best:
             continue
         p = idx[s]
+        x0 = xyz[p, 0]
+        x1 = xyz[p, 1]
+        x2 = xyz[p, 2]
         f = 0.0
         for r in range(m):
-            d = angle_between(xyz, p, idx[r])
+            # angle_between(xyz, p, idx[r]), on the contiguous copy.
+            dx = x0 - coords[0, r]
+            dy = x1 - coords[1, r]
+            dz = x2 - coords[2, r]
+            h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
+            if h > 1.0:
+                h = 1.0
+            d = 2.0 * np.arcsin(h)
             dist[r] = d
-            f += w[idx[r]] * d
+            f += ws[r] * d
         for r in range(m):
             bound = abs(f - W * dist[r])
             if bound > lower[r]:
@@ -758,9 +818,16 @@ def first_improving_swap(
     """
     p = pts.shape[0]
     q = cand.shape[0]
+    # Contiguous copies of the affected events (the distance loop streams them).
+    coords = np.empty((3, p))
+    pw = np.empty(p)
     W = 0.0
     for i in range(p):
-        W += w[pts[i]]
+        coords[0, i] = xyz[pts[i], 0]
+        coords[1, i] = xyz[pts[i], 1]
+        coords[2, i] = xyz[pts[i], 2]
+        pw[i] = w[pts[i]]
+        W += pw[i]
     dist = np.empty(p)
     added = np.empty(p, dtype=np.int64)
     slack = np.empty(p)
@@ -773,11 +840,21 @@ def first_improving_swap(
         if lower[k] >= threshold:
             continue
         x = pts[cand[k]]
+        x0 = xyz[x, 0]
+        x1 = xyz[x, 1]
+        x2 = xyz[x, 2]
         g = 0.0
         for i in range(p):
-            d = angle_between(xyz, x, pts[i])
+            # angle_between(xyz, x, pts[i]), on the contiguous copy.
+            dx = x0 - coords[0, i]
+            dy = x1 - coords[1, i]
+            dz = x2 - coords[2, i]
+            h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
+            if h > 1.0:
+                h = 1.0
+            d = 2.0 * np.arcsin(h)
             dist[i] = d
-            g += w[pts[i]] * min(d, caps[i])
+            g += pw[i] * min(d, caps[i])
         for kk in range(q):
             bound = g - W * dist[cand[kk]]
             if bound > lower[kk]:
@@ -834,3 +911,101 @@ def first_improving_swap(
         if n_rejected >= max_rejected:
             break
     return best_t, best_g, n_rejected
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _distance_to_arc(xyz, p, a, b):
+    """Lower bound (exact up to rounding) of the central angle from site ``p`` to the
+    great-circle arc from site ``a`` to site ``b`` (shorter than 180 degrees)."""
+    nx = xyz[a, 1] * xyz[b, 2] - xyz[a, 2] * xyz[b, 1]
+    ny = xyz[a, 2] * xyz[b, 0] - xyz[a, 0] * xyz[b, 2]
+    nz = xyz[a, 0] * xyz[b, 1] - xyz[a, 1] * xyz[b, 0]
+    norm = np.sqrt(nx * nx + ny * ny + nz * nz)
+    px = xyz[p, 0]
+    py = xyz[p, 1]
+    pz = xyz[p, 2]
+    if norm > 0.0:
+        # The foot of p on the great circle lies within the arc when p is between
+        # the planes through a and b orthogonal to the circle.
+        s1 = (
+            (xyz[a, 1] * pz - xyz[a, 2] * py) * nx
+            + (xyz[a, 2] * px - xyz[a, 0] * pz) * ny
+            + (xyz[a, 0] * py - xyz[a, 1] * px) * nz
+        )
+        s2 = (
+            (py * xyz[b, 2] - pz * xyz[b, 1]) * nx
+            + (pz * xyz[b, 0] - px * xyz[b, 2]) * ny
+            + (px * xyz[b, 1] - py * xyz[b, 0]) * nz
+        )
+        toward = px * (xyz[a, 0] + xyz[b, 0]) + py * (xyz[a, 1] + xyz[b, 1])
+        toward += pz * (xyz[a, 2] + xyz[b, 2])
+        if s1 >= 0.0 and s2 >= 0.0 and toward > 0.0:
+            h = abs(px * nx + py * ny + pz * nz) / norm
+            return np.arcsin(min(h, 1.0))
+    return min(angle_between(xyz, p, a), angle_between(xyz, p, b))
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def within_reach(xyz, own, outsiders, d_out, slack_rad):
+    """Which ``outsiders`` lie within ``d_out`` (+ ``slack_rad``) of the spherical
+    convex hull of ``own``, a necessary condition for being within ``d_out`` of a
+    member of ``own``.
+
+    The hull is the polygon of :func:`hull_vertices` (``own`` within 40 degrees of
+    its mean direction); an outsider inside it is kept, otherwise its distance to
+    the nearest hull edge (great-circle arc) is compared. When ``own`` is too wide or
+    its hull degenerate (fewer than 3 vertices), every outsider is kept.
+
+    Returns
+    -------
+    ndarray of shape (len(outsiders),), bool
+    """
+    n = outsiders.shape[0]
+    keep = np.ones(n, dtype=np.bool_)
+    if own.shape[0] < 3:
+        return keep
+    cx, cy, cz, narrow = _mean_direction(xyz, own)
+    if not narrow:
+        return keep
+    hull = _hull_vertices(xyz, own, cx, cy, cz)
+    h = hull.shape[0]
+    if h < 3:
+        return keep
+    # Edge normals, oriented so that the mean direction is on their positive side.
+    normals = np.empty((h, 3))
+    for k in range(h):
+        a = hull[k]
+        b = hull[(k + 1) % h]
+        nx = xyz[a, 1] * xyz[b, 2] - xyz[a, 2] * xyz[b, 1]
+        ny = xyz[a, 2] * xyz[b, 0] - xyz[a, 0] * xyz[b, 2]
+        nz = xyz[a, 0] * xyz[b, 1] - xyz[a, 1] * xyz[b, 0]
+        if nx * cx + ny * cy + nz * cz < 0.0:
+            nx, ny, nz = -nx, -ny, -nz
+        normals[k, 0] = nx
+        normals[k, 1] = ny
+        normals[k, 2] = nz
+    for s in range(n):
+        p = outsiders[s]
+        if xyz[p, 0] * cx + xyz[p, 1] * cy + xyz[p, 2] * cz <= 0.0:
+            continue  # another hemisphere: keep
+        inside = True
+        for k in range(h):
+            if (
+                xyz[p, 0] * normals[k, 0]
+                + xyz[p, 1] * normals[k, 1]
+                + xyz[p, 2] * normals[k, 2]
+                < 0.0
+            ):
+                inside = False
+                break
+        if inside:
+            continue
+        best = np.inf
+        for k in range(h):
+            d = _distance_to_arc(xyz, p, hull[k], hull[(k + 1) % h])
+            if d < best:
+                best = d
+                if best <= d_out[s] + slack_rad:
+                    break
+        keep[s] = best <= d_out[s] + slack_rad
+    return keep

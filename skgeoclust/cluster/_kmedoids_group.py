@@ -17,6 +17,7 @@ from skgeoclust._kernels.medoids import (
     span_of,
     spans_of_clusters,
     weighted_medoid,
+    within_reach,
 )
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -25,6 +26,10 @@ _EMPTY = np.empty(0, dtype=np.int64)
 _MAX_REFUSED = 32
 #: Representatives tried for a merged cluster (its medoid, then the nearest members).
 _MERGE_CANDIDATES = 64
+#: A swap scan (or merge) with more neighbouring events in rough reach than this
+#: keeps only those within reach of the cluster's hull (spans up to 0.1 rad, 637 km).
+_HULL_REACH_MIN = 1024
+_HULL_REACH_MAX_SPAN_RAD = 0.1
 
 
 class GroupResult(NamedTuple):
@@ -137,6 +142,7 @@ class _Group:
         self.version = np.zeros(rep_sites.shape[0], dtype=np.int64)
         self._too_wide = set()
         self._blocked = set()
+        self._union_medoids = {}
 
     # -- helpers ------------------------------------------------------------------
     def hull(self, c):
@@ -255,7 +261,15 @@ class _Group:
         outsiders = self._gather(nbr)
         d_out = self.dist[outsiders]
         if outsiders.shape[0]:
-            reach = angles_to(xyz, outsiders, rep) <= d_out + self.spans[j] + 1e-12
+            # An event of a neighbour moves in only if some member x is closer than
+            # its current distance, and d(i, x) >= d(i, rep) - (radius of j).
+            radius = float(self.dist[own].max())
+            reach = angles_to(xyz, outsiders, rep) <= d_out + radius + 1e-12
+            outsiders, d_out = outsiders[reach], d_out[reach]
+        if outsiders.shape[0] > _HULL_REACH_MIN and D <= _HULL_REACH_MAX_SPAN_RAD:
+            # Sharper: within d_out of the spherical convex hull of cluster j
+            # (next to a dense cluster, a thin strip of it instead of all of it).
+            reach = within_reach(xyz, own, outsiders, d_out, 1e-9)
             outsiders, d_out = outsiders[reach], d_out[reach]
         pts = np.concatenate([own, outsiders])
         caps = np.concatenate([caps_own, d_out])
@@ -358,14 +372,26 @@ class _Group:
                 continue
             # The union's medoid first; if consistency would then push some span
             # over the limit, the members nearest to it in turn.
-            medoid = weighted_medoid(xyz, self.w, union, self.priority)[0]
-            near = np.argsort(angles_to(xyz, union, medoid), kind="stable")
+            # The union's medoid and candidate order depend on the two clusters
+            # alone, so they are kept until one of them changes.
+            cached = self._union_medoids.get(key)
+            if cached is None:
+                medoid = weighted_medoid(xyz, self.w, union, self.priority)[0]
+                near = np.argsort(angles_to(xyz, union, medoid), kind="stable")
+                cached = (medoid, union[near[:_MERGE_CANDIDATES]])
+                self._union_medoids[key] = cached
+            medoid, reps_to_try = cached
             # Every candidate is within D of the medoid, so the clusters within 4 D
             # of it cover each candidate's 3 D neighbourhood.
             nbr = self.neighbours(medoid, 4.0 * D, [a, b])
             nearest = nearest_of_list(xyz, union, self.reps[nbr])
             outsiders = self._gather(nbr)
-            for rep in union[near[:_MERGE_CANDIDATES]]:
+            if outsiders.shape[0] > _HULL_REACH_MIN and D <= _HULL_REACH_MAX_SPAN_RAD:
+                # Only events within their distance of the union's hull can move in.
+                outsiders = outsiders[
+                    within_reach(xyz, union, outsiders, self.dist[outsiders], 1e-9)
+                ]
+            for rep in reps_to_try:
                 if self.try_move(
                     a, rep, union, nbr, dead=b, nearest=nearest, outsiders=outsiders
                 ):

@@ -7,17 +7,20 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as scipy_components
+from scipy.spatial import ConvexHull
 
 from skgeoclust._kernels.medoids import (
     angle_between,
     edge_angles,
     first_improving_swap,
     fits_after_adding,
+    hull_vertices,
     medial_side,
     nearest_representative,
     span_of,
     spans_of_clusters,
     weighted_medoid,
+    within_reach,
 )
 from skgeoclust._kernels.unionfind import connected_components
 from skgeoclust.geometry import EARTH_RADIUS_KM, latlon_to_unit_vectors
@@ -235,6 +238,49 @@ def test_first_improving_swap_rejects_a_swap_breaking_a_span():
     assert t == 0
     t, _, rejected = first_improving_swap(*args, np.zeros(1), 0.3 * deg, *tail)
     assert t == -1 and rejected == 1
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 400))
+def test_hull_vertices_are_the_planar_hull_of_the_gnomonic_projection(seed, n):
+    # The 8-direction (Akl-Toussaint) filter must not drop a hull vertex.
+    rng = np.random.default_rng(seed)
+    xyz = _cap(rng, n, rng.uniform(-80, 80), rng.uniform(-180, 180), 0.5)
+    idx = np.arange(n, dtype=np.int64)
+    c = xyz.mean(axis=0)
+    c /= np.linalg.norm(c)
+    ref = np.array([0.0, 0.0, 1.0]) if abs(c[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    e1 = np.cross(ref, c)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(c, e1)
+    uv = np.column_stack([xyz @ e1, xyz @ e2]) / (xyz @ c)[:, None]
+    expected = set(ConvexHull(uv).vertices)
+    assert set(hull_vertices(xyz, idx)) == expected
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_own=st.integers(1, 60),
+    n_out=st.integers(0, 80),
+    reach=st.floats(0.0, 0.02),
+)
+def test_within_reach_keeps_every_outsider_close_to_a_member(seed, n_own, n_out, reach):
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(-70, 70), rng.uniform(-180, 180)
+    xyz = np.vstack([_cap(rng, n_own, lat, lon, 0.3), _cap(rng, n_out, lat, lon, 1.5)])
+    own = np.arange(n_own, dtype=np.int64)
+    out = np.arange(n_own, n_own + n_out, dtype=np.int64)
+    d_out = rng.uniform(0.0, reach, n_out)
+    keep = within_reach(xyz, own, out, d_out, 1e-9)
+    gap = _chord_angles(xyz)[np.ix_(out, own)].min(axis=1) if n_out else np.empty(0)
+    # Necessary condition: an outsider within d_out of some member is kept ...
+    assert np.all(keep[gap <= d_out])
+    # ... and one beyond d_out of the cap holding the members is dropped.
+    if n_own >= 3 and n_out:
+        c = xyz[own].sum(axis=0)
+        c /= np.linalg.norm(c)
+        radius = np.arccos(np.clip(xyz[own] @ c, -1, 1)).max()
+        beyond = np.arccos(np.clip(xyz[out] @ c, -1, 1)) - radius > d_out + 1e-6
+        assert not np.any(keep[beyond])
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), n_edges=st.integers(0, 80))
