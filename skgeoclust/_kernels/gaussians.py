@@ -373,3 +373,75 @@ def accumulate_responsibility(sample_weight, p, supp, phi, weight):
         if p[i] > 0.0:
             total += sample_weight[i] * weight * phi[t] / p[i]
     return total
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def grid_support_densities(X_sorted, order, cell_start, lower, cell, dims, mean, chol,
+                           log_norm, cutoff_sq):
+    """Same output as :func:`support_densities` over all points (3-D only), found
+    through a uniform grid of cubic cells instead of a candidate list.
+
+    Only the cells that meet the axis-aligned bounding box of the truncation
+    ellipsoid (half-width ``sqrt(cutoff_sq * Sigma_ee)`` along axis ``e``) are
+    scanned; the points of a cell are contiguous in ``X_sorted``.
+
+    Parameters
+    ----------
+    X_sorted : ndarray of shape (n_samples, 3)
+        The points ordered by cell.
+    order : ndarray of shape (n_samples,) of int32
+        Original index of each row of ``X_sorted``.
+    cell_start : ndarray of shape (n_cells + 1,) of int64
+        Rows of cell ``c`` are ``cell_start[c]:cell_start[c + 1]``; cell of
+        integer coordinates ``(i, j, l)`` is ``(i * dims[1] + j) * dims[2] + l``.
+    lower : ndarray of shape (3,)
+        Lower corner of the grid.
+    cell : float
+        Side of a cell.
+    dims : ndarray of shape (3,) of int64
+    mean, chol, log_norm, cutoff_sq
+        The truncated Gaussian, as in :func:`support_densities`.
+
+    Returns
+    -------
+    support : ndarray of shape (n_support,) of int32
+    density : ndarray of shape (n_support,)
+    """
+    lo = np.empty(3, dtype=np.int64)
+    hi = np.empty(3, dtype=np.int64)
+    for e in range(3):
+        var = 0.0
+        for c in range(e + 1):
+            var += chol[e, c] * chol[e, c]
+        hw = np.sqrt(cutoff_sq * var) * (1.0 + 1e-9) + 1e-12
+        a = np.floor((mean[e] - hw - lower[e]) / cell)
+        b = np.floor((mean[e] + hw - lower[e]) / cell)
+        lo[e] = max(int(a), 0) if a > -1e18 else 0
+        hi[e] = min(int(b), dims[e] - 1) if b < 1e18 else dims[e] - 1
+        if lo[e] > hi[e]:
+            return np.empty(0, dtype=np.int32), np.empty(0)
+    n_cand = 0
+    for i in range(lo[0], hi[0] + 1):
+        for j in range(lo[1], hi[1] + 1):
+            base = (i * dims[1] + j) * dims[2]
+            n_cand += cell_start[base + hi[2] + 1] - cell_start[base + lo[2]]
+    keep = np.empty(n_cand, dtype=np.int32)
+    dens = np.empty(n_cand)
+    n_keep = 0
+    r0, r1, r2 = 1.0 / chol[0, 0], 1.0 / chol[1, 1], 1.0 / chol[2, 2]
+    l10, l20, l21 = chol[1, 0], chol[2, 0], chol[2, 1]
+    m0, m1, m2 = mean[0], mean[1], mean[2]
+    for i in range(lo[0], hi[0] + 1):
+        for j in range(lo[1], hi[1] + 1):
+            base = (i * dims[1] + j) * dims[2]
+            # cells (i, j, lo[2]..hi[2]) are consecutive: one contiguous run of rows
+            for t in range(cell_start[base + lo[2]], cell_start[base + hi[2] + 1]):
+                y0 = (X_sorted[t, 0] - m0) * r0
+                y1 = (X_sorted[t, 1] - m1 - l10 * y0) * r1
+                y2 = (X_sorted[t, 2] - m2 - l20 * y0 - l21 * y1) * r2
+                d2 = y0 * y0 + y1 * y1 + y2 * y2
+                if d2 <= cutoff_sq:
+                    keep[n_keep] = order[t]
+                    dens[n_keep] = np.exp(log_norm - 0.5 * d2)
+                    n_keep += 1
+    return keep[:n_keep].copy(), dens[:n_keep].copy()

@@ -357,3 +357,58 @@ def test_errors():
         FaultNetworkAgglomerative().fit(X[:, :2]).fault_planes()
     with pytest.raises(ValueError, match="n_samples"):
         FaultNetworkAgglomerative().fit(X).sample(0)
+
+
+# ---------------------------------------------------------------- merge engine
+def _engine(X, **params):
+    from skgeoclust.cluster._fault_network._atomize import atomize, ward_tree
+    from skgeoclust.cluster._fault_network._merge import MergeEngine
+
+    s = np.ones(X.shape[0])
+    atoms = atomize(X, s, ward_tree(X), n_subsets=1, min_points=4,
+                    min_side=np.sqrt(12e-6))
+    return MergeEngine(np.ascontiguousarray(X), s, atoms, reg_covar=1e-6,
+                       overlap_factor=np.sqrt(12.0), **params)
+
+
+def test_lazy_pass_ends_with_every_gain_exact_and_none_positive():
+    X, _ = make_fault_network(6, n_samples=700, background_fraction=0.1,
+                              location_error_km=0.3, random_state=3)
+    engine = _engine(X, lazy=True)
+    merged = engine.merge_pass("global")
+    assert merged > 0
+    live = np.flatnonzero(engine.pair_alive[: engine.n_pairs])
+    assert not engine.pair_stale[live].any()
+    stored = engine.pair_gain[live].copy()
+    # the stored gains are the exact gains of the final mixture (up to the marking
+    # tolerance of the incremental updates): recompute each from scratch
+    fresh = np.array([engine._gain(q) for q in live])
+    assert (fresh <= 1e-6).all()
+    assert_allclose(stored, fresh, atol=0.05 * 5 * np.log(X.shape[0]))
+    # and the tracked log-likelihood is the one of the final mixture
+    loglik = engine.loglik
+    engine._recompute_density()
+    assert_allclose(loglik, engine.loglik, rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lazy_and_eager_gains_reach_the_same_model_on_planes(seed):
+    X, y = make_fault_network(5, n_samples=640, background_fraction=0.2,
+                              location_error_km=0.2, random_state=seed)
+    lazy = FaultNetworkAgglomerative(lazy_gains=True).fit(X)
+    eager = FaultNetworkAgglomerative(lazy_gains=False).fit(X)
+    assert lazy.means_.shape[0] == eager.means_.shape[0]
+    assert_allclose(lazy.bic_, eager.bic_, rtol=1e-3)
+    assert adjusted_rand_score(lazy.labels_, eager.labels_) > 0.95
+
+
+def test_grid_supports_give_the_same_fit(monkeypatch, five_planes):
+    from skgeoclust.cluster._fault_network import _merge
+
+    X = five_planes[0]
+    plain = FaultNetworkAgglomerative().fit(X)
+    monkeypatch.setattr(_merge, "_BRUTE_FORCE_SAMPLES", 100)  # grid from 100 points
+    gridded = FaultNetworkAgglomerative().fit(X)
+    assert_array_equal(gridded.labels_, plain.labels_)
+    assert_allclose(gridded.bic_path_, plain.bic_path_, rtol=1e-10)
+    assert_allclose(gridded.means_, plain.means_, rtol=1e-10, atol=1e-12)

@@ -16,6 +16,7 @@ from skgeoclust._kernels.gaussians import (
     gaussian_log_density_matrix,
     gaussian_log_density_matrix_serial,
     global_loglik_change,
+    grid_support_densities,
     local_logliks,
     mahalanobis_sq,
     replace_pair_density,
@@ -205,3 +206,39 @@ def test_holding_capacity_matches_brute_force_cuts():
     _, a = np.unique(rep, return_inverse=True)
     # same partition up to renaming
     assert len(set(zip(a, ref))) == c_best
+
+
+def _grid(X, cell):
+    lower = X.min(axis=0)
+    dims = (np.floor((X.max(axis=0) - lower) / cell) + 1).astype(np.int64)
+    ijk = np.minimum(np.floor((X - lower) / cell).astype(np.int64), dims - 1)
+    key = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
+    order = np.argsort(key, kind="stable")
+    start = np.searchsorted(key[order], np.arange(np.prod(dims) + 1)).astype(np.int64)
+    return np.ascontiguousarray(X[order]), order.astype(np.int32), start, lower, cell, dims
+
+
+@pytest.mark.parametrize("cell", [0.3, 1.0, 7.0])
+def test_grid_support_equals_the_scan_of_every_point(cell):
+    rng = np.random.default_rng(int(cell * 10))
+    # clustered points: a dense blob, a sheet and a sparse cloud
+    X = np.vstack([
+        rng.normal(scale=0.2, size=(300, 3)),
+        np.c_[rng.uniform(-8, 8, 300), rng.uniform(-3, 3, 300), np.zeros(300)],
+        rng.uniform(-15, 15, size=(300, 3)),
+    ])
+    grid = _grid(X, cell)
+    everyone = np.arange(X.shape[0], dtype=np.int32)
+    for trial in range(40):
+        # thin, broad, far-away and flat kernels
+        mean, cov, _, _ = _random_gaussian(rng, 3, scale=[0.05, 0.5, 3.0][trial % 3])
+        mean = mean * [1, 5, 30, 1][trial % 4]
+        if trial % 5 == 0:
+            cov = np.diag([4.0, 1.0, 1e-6])
+        chol = np.linalg.cholesky(cov)
+        log_norm = -1.5 * np.log(2 * np.pi) - np.log(np.diag(chol)).sum()
+        idx, dens = grid_support_densities(*grid, mean, chol, log_norm, CUTOFF)
+        ref_idx, ref_dens = support_densities(X, everyone, mean, chol, log_norm, CUTOFF)
+        order = np.argsort(idx)
+        assert_allclose(idx[order], ref_idx)
+        assert_allclose(dens[order], ref_dens, rtol=1e-13)

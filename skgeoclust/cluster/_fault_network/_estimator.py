@@ -71,6 +71,15 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         kernel), delete the Gaussians then expected to hold fewer than
         ``min_kernel_points`` points if that lowers the BIC, and merge again until
         a pass changes nothing.
+    lazy_gains : bool, default=True
+        Global criterion: after a merge, the gains it moved and the gains of the
+        new kernel's candidate pairs (seeded with the larger gain of its parents'
+        pairs with the same partner) are kept as stale estimates and evaluated
+        exactly only when they reach the top; a merge is still made only on an
+        exact gain at least as large as every stored gain, and a pass ends only
+        when every gain is exact and none is positive. ``False`` re-evaluates
+        every moved gain and every new pair's gain after each merge (O(pairs x
+        support) per merge; minutes for a few thousand events in a dense cloud).
     n_jobs : int, default=None
         Number of jobs for the per-subset atomization (joblib threads).
     verbose : int, default=0
@@ -189,6 +198,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         "overlap_factor": [Interval(Real, 0, None, closed="neither")],
         "reg_covar": [Interval(Real, 0, None, closed="neither")],
         "refit_weights": ["boolean"],
+        "lazy_gains": ["boolean"],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -203,6 +213,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         overlap_factor=float(np.sqrt(12.0)),
         reg_covar=1e-6,
         refit_weights=True,
+        lazy_gains=True,
         n_jobs=None,
         verbose=0,
         random_state=None,
@@ -213,6 +224,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         self.overlap_factor = overlap_factor
         self.reg_covar = reg_covar
         self.refit_weights = refit_weights
+        self.lazy_gains = lazy_gains
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.random_state = random_state
@@ -261,6 +273,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
             reg_covar=self.reg_covar,
             overlap_factor=self.overlap_factor,
             verbose=self.verbose,
+            lazy=self.lazy_gains,
         )
         engine.run(_CRITERIA[self.criterion], refit=self.refit_weights,
                    min_count=self.min_kernel_points)

@@ -17,6 +17,7 @@ from skgeoclust._kernels.gaussians import (
     add_density_and_label,
     any_marked,
     global_loglik_change,
+    grid_support_densities,
     local_logliks,
     relabel_after_merge,
     replace_pair_density,
@@ -30,6 +31,11 @@ CUTOFF_SQ = 60.0
 #: loop (about 20 ns a point), which beats a KD-tree ball query whose ball around
 #: an elongated kernel holds most of a small catalog anyway
 _BRUTE_FORCE_SAMPLES = 8192
+#: above that, supports of 3-D kernels are found through a uniform grid with about
+#: this many cells per point (at most _GRID_MAX_CELLS): only the cells that meet the
+#: bounding box of the truncation ellipsoid are scanned
+_GRID_CELLS_PER_POINT = 4
+_GRID_MAX_CELLS = 1 << 23
 #: after a merge, a global gain is re-evaluated only if some point changed its
 #: mixture density by more than this fraction both in that merge and in the pair's
 #: own candidate merge (elsewhere the gain moves by less than about its square per
@@ -70,7 +76,8 @@ class MergeEngine:
     verbose : int
     """
 
-    def __init__(self, X, sample_weight, atoms, *, reg_covar, overlap_factor, verbose=0):
+    def __init__(self, X, sample_weight, atoms, *, reg_covar, overlap_factor, verbose=0,
+                 lazy=True):
         self.X = X
         self.s = sample_weight
         self.n, self.d = X.shape
@@ -82,6 +89,7 @@ class MergeEngine:
         self.verbose = verbose
         self.tree = cKDTree(X)
         self.all_points = np.arange(self.n, dtype=np.int32)
+        self._build_grid()
         n_atoms = atoms.means.shape[0]
         cap = 2 * n_atoms + 1
         d = self.d
@@ -124,6 +132,8 @@ class MergeEngine:
         self.n_merges = 0
         self.n_pruned = 0
         self.criterion = "global"
+        self.lazy = lazy
+        self.n_evaluations = 0
         self._reset_pairs()
 
     # ------------------------------------------------------------------ kernels
@@ -132,7 +142,35 @@ class MergeEngine:
         inside = np.all(proj <= half * (1.0 + 1e-9) + 1e-12, axis=1)
         return np.flatnonzero(inside).astype(np.int64)
 
+    def _build_grid(self):
+        """Uniform grid of cubic cells over the points (3-D, large ``n``): about
+        ``_GRID_CELLS_PER_POINT`` cells per point over the bounding box, at most
+        ``_GRID_MAX_CELLS``."""
+        self.grid = None
+        if self.d != 3 or self.n <= _BRUTE_FORCE_SAMPLES:
+            return
+        lower = self.X.min(axis=0)
+        extent = np.maximum(self.X.max(axis=0) - lower, 1e-9)
+        n_cells = min(_GRID_CELLS_PER_POINT * self.n, _GRID_MAX_CELLS)
+        cell = max(float(np.prod(extent) / n_cells) ** (1.0 / 3.0), 1e-6)
+        dims = (np.floor(extent / cell) + 1).astype(np.int64)
+        while np.prod(dims) > _GRID_MAX_CELLS:
+            cell *= 1.25
+            dims = (np.floor(extent / cell) + 1).astype(np.int64)
+        ijk = np.minimum(np.floor((self.X - lower) / cell).astype(np.int64), dims - 1)
+        key = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
+        order = np.argsort(key, kind="stable")
+        cell_start = np.searchsorted(key[order], np.arange(np.prod(dims) + 1))
+        self.grid = (
+            np.ascontiguousarray(self.X[order]), order.astype(np.int32),
+            cell_start.astype(np.int64), lower, cell, dims,
+        )
+
     def _query_support(self, mean, chol, log_norm, radius):
+        if self.grid is not None:
+            return grid_support_densities(
+                *self.grid, mean, chol, log_norm, CUTOFF_SQ
+            )
         if self.n <= _BRUTE_FORCE_SAMPLES:
             cand = self.all_points
         else:
@@ -212,14 +250,25 @@ class MergeEngine:
         return -self.loglik + 0.5 * k * self.log_n
 
     # ------------------------------------------------------------------ pairs
+    _PAIR_ARRAYS = (
+        ("pair_a", np.int64, ()), ("pair_b", np.int64, ()), ("pair_gain", np.float64, ()),
+        ("pair_alive", np.bool_, ()), ("pair_stale", np.bool_, ()),
+        ("pair_center", np.float64, (1,)), ("pair_radius", np.float64, ()),
+        ("pair_w", np.float64, ()), ("pair_cov", np.float64, (1, 1)),
+        ("pair_cov_reg", np.float64, (1, 1)), ("pair_chol", np.float64, (1, 1)),
+        ("pair_log_norm", np.float64, ()), ("pair_axes", np.float64, (1, 1)),
+        ("pair_half", np.float64, (1,)), ("pair_kernel_radius", np.float64, ()),
+    )
+
+    def _pair_shape(self, tail):
+        return tuple(self.d for _ in tail)
+
     def _reset_pairs(self):
-        self.pair_a = np.zeros(0, dtype=np.int64)
-        self.pair_b = np.zeros(0, dtype=np.int64)
-        self.pair_gain = np.zeros(0)
-        self.pair_alive = np.zeros(0, dtype=bool)
-        self.pair_center = np.zeros((0, self.d))
-        self.pair_radius = np.zeros(0)
-        self.pair_cache = []
+        for name, dtype, tail in self._PAIR_ARRAYS:
+            setattr(self, name, np.zeros((0, *self._pair_shape(tail)), dtype=dtype))
+        # per pair: (support, densities) of the merged kernel, found on first use,
+        # and the points through which other merges can move its global gain
+        self.pair_support = []
         self.pair_core = []
         self.n_pairs = 0
         live = self._live()
@@ -248,19 +297,39 @@ class MergeEngine:
         need = self.n_pairs + extra
         if need <= self.pair_a.shape[0]:
             return
+        n_live = int(self.pair_alive[: self.n_pairs].sum())
+        if self.n_pairs - n_live > max(n_live, 4096):
+            self._compact_pairs()
+            need = self.n_pairs + extra
+            if need <= self.pair_a.shape[0]:
+                return
         cap = max(need, 2 * self.pair_a.shape[0], 64)
-        for name in ("pair_a", "pair_b", "pair_gain", "pair_alive", "pair_radius"):
+        for name, _, _ in self._PAIR_ARRAYS:
             old = getattr(self, name)
-            new = np.zeros(cap, dtype=old.dtype)
-            new[: old.shape[0]] = old
+            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+            new[: self.n_pairs] = old[: self.n_pairs]
             setattr(self, name, new)
-        new = np.zeros((cap, self.d))
-        new[: self.pair_center.shape[0]] = self.pair_center
-        self.pair_center = new
 
-    def _add_pairs(self, A, B, compute_gain=True):
+    def _compact_pairs(self):
+        """Drop dead pairs so per-merge scans stay O(live pairs)."""
+        keep = np.flatnonzero(self.pair_alive[: self.n_pairs])
+        for name, _, _ in self._PAIR_ARRAYS:
+            old = getattr(self, name)
+            new = np.zeros_like(old)
+            new[: keep.shape[0]] = old[keep]
+            setattr(self, name, new)
+        self.pair_support = [self.pair_support[q] for q in keep]
+        self.pair_core = [self.pair_core[q] for q in keep]
+        self.n_pairs = keep.shape[0]
+
+    def _add_pairs(self, A, B, compute_gain=True, estimate=None):
         """Candidate mergers of kernels ``A[t]`` and ``B[t]``: moment-matched
-        Gaussians (vectorised), their supports, and their gains."""
+        Gaussians (vectorised) and their gains.
+
+        With ``estimate`` (lazy global criterion), pairs with a finite estimate
+        store it as a stale gain, evaluated exactly only if it reaches the top;
+        the others are evaluated now.
+        """
         m = A.shape[0]
         if m == 0:
             return
@@ -292,32 +361,60 @@ class MergeEngine:
             np.linalg.norm(self.means[A] - mean, axis=1) + self.radius[A],
             np.linalg.norm(self.means[B] - mean, axis=1) + self.radius[B],
         )
+        sl = slice(self.n_pairs, self.n_pairs + m)
+        self.pair_a[sl] = A
+        self.pair_b[sl] = B
+        self.pair_alive[sl] = True
+        self.pair_stale[sl] = True
+        self.pair_gain[sl] = -np.inf
+        self.pair_center[sl] = mean
+        self.pair_radius[sl] = np.maximum(reach, radius)
+        self.pair_w[sl] = w
+        self.pair_cov[sl] = cov
+        self.pair_cov_reg[sl] = cov_reg
+        self.pair_chol[sl] = chol
+        self.pair_log_norm[sl] = log_norm
+        self.pair_axes[sl] = axes
+        self.pair_half[sl] = half
+        self.pair_kernel_radius[sl] = radius
+        self.pair_support.extend([None] * m)
+        self.pair_core.extend([None] * m)
         q0 = self.n_pairs
-        self.pair_a[q0 : q0 + m] = A
-        self.pair_b[q0 : q0 + m] = B
-        self.pair_alive[q0 : q0 + m] = True
-        self.pair_center[q0 : q0 + m] = mean
-        self.pair_radius[q0 : q0 + m] = np.maximum(reach, radius)
-        for t in range(m):
-            geometry = (cov_reg[t], chol[t], log_norm[t], axes[t], half[t], radius[t])
-            support = self._query_support(mean[t], chol[t], log_norm[t], radius[t])
-            self.pair_cache.append((w[t], mean[t], cov[t], geometry, support))
-            self.pair_core.append(None)
         self.n_pairs += m
-        for q in range(q0, q0 + m):
-            self.pair_gain[q] = self._gain(q) if compute_gain else -np.inf
+        if not compute_gain:
+            return
+        for t in range(m):
+            q = q0 + t
+            if estimate is not None and np.isfinite(estimate[t]):
+                self.pair_gain[q] = estimate[t]
+            else:
+                self._evaluate(q)
+
+    def _pair_support(self, q):
+        if self.pair_support[q] is None:
+            self.pair_support[q] = self._query_support(
+                self.pair_center[q], self.pair_chol[q], self.pair_log_norm[q],
+                self.pair_kernel_radius[q],
+            )
+        return self.pair_support[q]
+
+    def _evaluate(self, q):
+        """Exact gain of pair ``q``, stored; the pair is fresh afterwards."""
+        self.pair_gain[q] = self._gain(q)
+        self.pair_stale[q] = False
+        self.n_evaluations += 1
+        return self.pair_gain[q]
 
     def _gain(self, q):
         a, b = self.pair_a[q], self.pair_b[q]
-        w, mean, cov, geometry, support = self.pair_cache[q]
-        chol, log_norm = geometry[1], geometry[2]
         if self.criterion == "global":
+            support = self._pair_support(q)
             change, n_core = global_loglik_change(
                 self.s, self.p,
                 self.support[a], self.phi[a], self.weights[a],
                 self.support[b], self.phi[b], self.weights[b],
-                support[0], support[1], w, self.delta, self.seen, self._new_stamp(),
-                _RELATIVE_CHANGE_TOL, self.core_buffer,
+                support[0], support[1], self.pair_w[q], self.delta, self.seen,
+                self._new_stamp(), _RELATIVE_CHANGE_TOL, self.core_buffer,
             )
             self.pair_core[q] = self.core_buffer[:n_core].copy()
             return change + 0.5 * self.P * self.log_n
@@ -333,37 +430,50 @@ class MergeEngine:
             self.X, self.s, members, frac_a,
             self.means[a], self.chols[a], self.log_norms[a],
             self.means[b], self.chols[b], self.log_norms[b],
-            mean, chol, log_norm, CUTOFF_SQ,
+            self.pair_center[q], self.pair_chol[q], self.pair_log_norm[q], CUTOFF_SQ,
         )
         n_local = max(n_local, 1.0)
         return mrg - sep + 0.5 * self.P * np.log(n_local)
 
     def _refresh_all_gains(self):
         for q in np.flatnonzero(self.pair_alive[: self.n_pairs]):
-            self.pair_gain[q] = self._gain(q)
+            self._evaluate(q)
 
     # ------------------------------------------------------------------ merging
     def _merge(self, q):
         i, j = int(self.pair_a[q]), int(self.pair_b[q])
-        w, mean, cov, geometry, support = self.pair_cache[q]
+        w, mean, cov = self.pair_w[q], self.pair_center[q].copy(), self.pair_cov[q].copy()
+        geometry = (self.pair_cov_reg[q].copy(), self.pair_chol[q].copy(),
+                    self.pair_log_norm[q], self.pair_axes[q].copy(),
+                    self.pair_half[q].copy(), self.pair_kernel_radius[q])
+        support = self._pair_support(q)
+        center, radius = mean, self.pair_radius[q]
         supp_i, supp_j = self.support[i], self.support[j]
         phi_i, phi_j = self.phi[i], self.phi[j]
         k = self._add_kernel(mean, cov, w, geometry=geometry, support=support)
         self.alive[i] = self.alive[j] = False
         self.support[i] = self.support[j] = None
         self.phi[i] = self.phi[j] = None
-        # pairs involving i or j are gone
+        # pairs involving i or j are gone; their gains seed the estimates of the
+        # new kernel's pairs with the same partners (lazy global criterion)
         n = self.n_pairs
-        dead = (self.pair_a[:n] == i) | (self.pair_a[:n] == j)
-        dead |= (self.pair_b[:n] == i) | (self.pair_b[:n] == j)
-        for t in np.flatnonzero(dead & self.pair_alive[:n]):
-            self.pair_cache[t] = None
+        pa, pb = self.pair_a[:n], self.pair_b[:n]
+        hit_a = (pa == i) | (pa == j)
+        hit_b = (pb == i) | (pb == j)
+        dead = np.flatnonzero((hit_a | hit_b) & self.pair_alive[:n])
+        estimate = None
+        if self.criterion == "global" and self.lazy:
+            estimate = np.full(self.n_kernels, np.nan)
+            partner = np.where(hit_a[dead], pb[dead], pa[dead])
+            ok = (partner != i) & (partner != j)
+            np.fmax.at(estimate, partner[ok], self.pair_gain[dead[ok]])
+        for t in dead:
+            self.pair_support[t] = None
             self.pair_core[t] = None
-        self.pair_alive[:n] &= ~dead
+        self.pair_alive[dead] = False
 
         # mixture density and labels where it changed
         S = np.unique(np.concatenate([supp_i, supp_j, support[0]]))
-        center, radius = mean, self.pair_radius[q]
         self.n_marks += 1
         stamp = self.n_marks
         self.loglik += replace_pair_density(
@@ -385,24 +495,26 @@ class MergeEngine:
         self.bic_path.append(self.bic())
 
         # gains that changed
+        n = self.n_pairs
         if self.criterion == "global":
-            n = self.n_pairs
-            live_q = np.flatnonzero(self.pair_alive[:n])
+            live_q = np.flatnonzero(self.pair_alive[:n] & ~self.pair_stale[:n])
             dist = np.linalg.norm(self.pair_center[live_q] - center, axis=1)
             cand = live_q[dist <= self.pair_radius[live_q] + radius]
             for t in cand:
                 if any_marked(self.pair_core[t], self.mark, stamp):
-                    self.pair_gain[t] = self._gain(t)
+                    if self.lazy:
+                        self.pair_stale[t] = True
+                    else:
+                        self._evaluate(t)
         else:
             new_labels = self.labels[S]
             moved = new_labels != old_labels
             changed = np.unique(np.concatenate([old_labels[moved], new_labels[moved]]))
             changed = changed[changed >= 0]
             if changed.shape[0]:
-                n = self.n_pairs
                 hit = np.isin(self.pair_a[:n], changed) | np.isin(self.pair_b[:n], changed)
                 for t in np.flatnonzero(hit & self.pair_alive[:n]):
-                    self.pair_gain[t] = self._gain(t)
+                    self._evaluate(t)
 
         # candidate pairs of the new kernel
         live = self._live()
@@ -416,11 +528,22 @@ class MergeEngine:
             others = overlapping_partners(
                 k, close, self.means, self.box_axes, self.box_half
             )
-            self._add_pairs(others, np.full(others.shape[0], k, dtype=np.int64))
+            self._add_pairs(
+                others, np.full(others.shape[0], k, dtype=np.int64),
+                estimate=None if estimate is None else estimate[others],
+            )
         return i, j, k
 
     def merge_pass(self, criterion):
-        """Merge the best positive-gain pair until none is left; returns the count."""
+        """Merge the best positive-gain pair until none is left; returns the count.
+
+        Global criterion: a merge is made only on a fresh, exact gain that is at
+        least every other stored gain. With ``lazy``, gains moved by a merge (and
+        the gains of the new kernel's pairs, seeded from its parents' pairs with
+        the same partner) are stale estimates, evaluated exactly only when they
+        reach the top; a pass ends only when every gain is fresh and none is
+        positive.
+        """
         self.criterion = criterion
         if criterion == "local" and self._labels_stale:
             self._recompute_density()
@@ -433,12 +556,17 @@ class MergeEngine:
             gains = np.where(self.pair_alive[:n], self.pair_gain[:n], -np.inf)
             q = int(np.argmax(gains))
             if not gains[q] > 0:
+                stale = np.flatnonzero(self.pair_alive[:n] & self.pair_stale[:n])
+                if criterion == "global" and stale.shape[0]:
+                    for t in stale:
+                        self._evaluate(t)
+                    continue
                 break
             if self.criterion == "global":
                 # the stored gain may lag by the density changes below the marking
-                # tolerance: merge only on the exact, fresh gain
-                exact = self._gain(q)
-                self.pair_gain[q] = exact
+                # tolerance (or be a stale estimate): merge only on the exact, fresh
+                # gain
+                exact = self._evaluate(q)
                 gains[q] = -np.inf
                 if not exact > 0 or exact < gains.max():
                     continue
@@ -446,7 +574,8 @@ class MergeEngine:
             count += 1
             if self.verbose == 1 and count % 1000 == 0:
                 print(f"  {count} merges, {self.n_components()} kernels, "
-                      f"{int(self.pair_alive[: self.n_pairs].sum())} candidate pairs")
+                      f"{int(self.pair_alive[: self.n_pairs].sum())} candidate pairs, "
+                      f"{self.n_evaluations} gain evaluations")
             if self.verbose > 1:
                 print(f"merge {i}+{j}: gain {gains[q]:.3f}, BIC {self.bic_path[-1]:.3f}")
         return count
