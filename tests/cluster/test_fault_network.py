@@ -393,7 +393,7 @@ def test_lazy_pass_ends_with_every_gain_exact_and_none_positive():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lazy_and_eager_gains_reach_the_same_model_on_planes(seed):
-    X, y = make_fault_network(5, n_samples=640, background_fraction=0.2,
+    X, _ = make_fault_network(5, n_samples=640, background_fraction=0.2,
                               location_error_km=0.2, random_state=seed)
     lazy = FaultNetworkAgglomerative(lazy_gains=True).fit(X)
     eager = FaultNetworkAgglomerative(lazy_gains=False).fit(X)

@@ -215,7 +215,8 @@ def _grid(X, cell):
     key = (ijk[:, 0] * dims[1] + ijk[:, 1]) * dims[2] + ijk[:, 2]
     order = np.argsort(key, kind="stable")
     start = np.searchsorted(key[order], np.arange(np.prod(dims) + 1)).astype(np.int64)
-    return np.ascontiguousarray(X[order]), order.astype(np.int32), start, lower, cell, dims
+    X_sorted = np.ascontiguousarray(X[order])
+    return X_sorted, order.astype(np.int32), start, lower, cell, dims
 
 
 @pytest.mark.parametrize("cell", [0.3, 1.0, 7.0])

@@ -251,7 +251,8 @@ class MergeEngine:
 
     # ------------------------------------------------------------------ pairs
     _PAIR_ARRAYS = (
-        ("pair_a", np.int64, ()), ("pair_b", np.int64, ()), ("pair_gain", np.float64, ()),
+        ("pair_a", np.int64, ()), ("pair_b", np.int64, ()),
+        ("pair_gain", np.float64, ()),
         ("pair_alive", np.bool_, ()), ("pair_stale", np.bool_, ()),
         ("pair_center", np.float64, (1,)), ("pair_radius", np.float64, ()),
         ("pair_w", np.float64, ()), ("pair_cov", np.float64, (1, 1)),
@@ -442,7 +443,8 @@ class MergeEngine:
     # ------------------------------------------------------------------ merging
     def _merge(self, q):
         i, j = int(self.pair_a[q]), int(self.pair_b[q])
-        w, mean, cov = self.pair_w[q], self.pair_center[q].copy(), self.pair_cov[q].copy()
+        w = self.pair_w[q]
+        mean, cov = self.pair_center[q].copy(), self.pair_cov[q].copy()
         geometry = (self.pair_cov_reg[q].copy(), self.pair_chol[q].copy(),
                     self.pair_log_norm[q], self.pair_axes[q].copy(),
                     self.pair_half[q].copy(), self.pair_kernel_radius[q])
@@ -512,7 +514,8 @@ class MergeEngine:
             changed = np.unique(np.concatenate([old_labels[moved], new_labels[moved]]))
             changed = changed[changed >= 0]
             if changed.shape[0]:
-                hit = np.isin(self.pair_a[:n], changed) | np.isin(self.pair_b[:n], changed)
+                hit = np.isin(self.pair_a[:n], changed)
+                hit |= np.isin(self.pair_b[:n], changed)
                 for t in np.flatnonzero(hit & self.pair_alive[:n]):
                     self._evaluate(t)
 
