@@ -396,6 +396,8 @@ def weighted_medoid(xyz, w, idx, priority):
         coords[1, r] = xyz[idx[r], 1]
         coords[2, r] = xyz[idx[r], 2]
         ws[r] = w[idx[r]]
+    narrow = _mean_direction(xyz, idx)[3]
+    slack = 0.0
     best = np.inf
     best_site = idx[first]
     for t in range(m + 1):
@@ -412,6 +414,9 @@ def weighted_medoid(xyz, w, idx, priority):
         x1 = xyz[p, 1]
         x2 = xyz[p, 2]
         f = 0.0
+        gx = 0.0
+        gy = 0.0
+        gz = 0.0
         for r in range(m):
             # angle_between(xyz, p, idx[r]), on the contiguous copy.
             dx = x0 - coords[0, r]
@@ -423,8 +428,28 @@ def weighted_medoid(xyz, w, idx, priority):
             d = 2.0 * np.arcsin(h)
             dist[r] = d
             f += ws[r] * d
+            if narrow and d > 0.0:
+                # Unit tangent at p towards site r, weighted (minus the gradient).
+                dot = x0 * coords[0, r] + x1 * coords[1, r] + x2 * coords[2, r]
+                tx = coords[0, r] - dot * x0
+                ty = coords[1, r] - dot * x1
+                tz = coords[2, r] - dot * x2
+                tn = np.sqrt(tx * tx + ty * ty + tz * tz)
+                if tn > 0.0:
+                    gx += ws[r] * tx / tn
+                    gy += ws[r] * ty / tn
+                    gz += ws[r] * tz / tn
+                else:
+                    slack += ws[r]
+        # In a set within 40 degrees of its mean direction every distance is below
+        # 90 degrees, where it is geodesically convex: f(q) >= f(p) - |grad| d(p, q).
+        slope = np.sqrt(gx * gx + gy * gy + gz * gz) + slack if narrow else W
+        slack = 0.0
         for r in range(m):
             bound = abs(f - W * dist[r])
+            convex = f - slope * dist[r]
+            if convex > bound:
+                bound = convex
             if bound > lower[r]:
                 lower[r] = bound
         if f < best:
@@ -829,6 +854,18 @@ def first_improving_swap(
         pw[i] = w[pts[i]]
         W += pw[i]
     dist = np.empty(p)
+    # Radii about an evaluated candidate within which the convexity bound is used.
+    n_levels = 8
+    levels = np.empty(n_levels)
+    for level in range(n_levels):
+        levels[level] = max_span_rad * 0.25 ** (n_levels - 1 - level)
+    grad = np.zeros((n_levels, 3))
+    capped_w = np.zeros(n_levels)
+    slope = np.empty(n_levels)
+    # Distances from x to the affected events stay far below 90 degrees.
+    use_convexity = max_span_rad <= 0.1
+    if not use_convexity:
+        n_levels = 0
     added = np.empty(p, dtype=np.int64)
     slack = np.empty(p)
     slack_w = np.empty(p)
@@ -844,6 +881,8 @@ def first_improving_swap(
         x1 = xyz[x, 1]
         x2 = xyz[x, 2]
         g = 0.0
+        grad[:] = 0.0
+        capped_w[:] = 0.0
         for i in range(p):
             # angle_between(xyz, x, pts[i]), on the contiguous copy.
             dx = x0 - coords[0, i]
@@ -855,8 +894,64 @@ def first_improving_swap(
             d = 2.0 * np.arcsin(h)
             dist[i] = d
             g += pw[i] * min(d, caps[i])
+            if d == 0.0:
+                continue  # x itself: its term only grows away from x
+            # Within levels[l] of x, a term with d + levels[l] <= cap is the plain
+            # distance (convex), one with d - levels[l] >= cap is the constant cap,
+            # any other changes by at most its weight per unit distance.
+            room = caps[i] - d
+            level = 0
+            if room < 0.0:
+                while level < n_levels and levels[level] <= -room:
+                    level += 1
+                if level < n_levels:
+                    capped_w[level] += pw[i]
+                continue
+            while level < n_levels and levels[level] <= room:
+                level += 1
+            if level < n_levels:
+                capped_w[level] += pw[i]
+            if level == 0:
+                continue
+            # Tangent at x pointing towards the event (minus the distance gradient).
+            dot = x0 * coords[0, i] + x1 * coords[1, i] + x2 * coords[2, i]
+            tx = coords[0, i] - dot * x0
+            ty = coords[1, i] - dot * x1
+            tz = coords[2, i] - dot * x2
+            tn = np.sqrt(tx * tx + ty * ty + tz * tz)
+            if tn > 0.0:
+                f = pw[i] / tn
+                grad[level - 1, 0] += f * tx
+                grad[level - 1, 1] += f * ty
+                grad[level - 1, 2] += f * tz
+            else:
+                capped_w[0] += pw[i]
+        # slope[l]: a Lipschitz constant of g within levels[l] of x, from the
+        # convexity of the distance (below 90 degrees) for the terms that are plain
+        # distances there, and 1 per unit weight for the others.
+        gx = 0.0
+        gy = 0.0
+        gz = 0.0
+        cw = 0.0
+        for level in range(n_levels - 1, -1, -1):
+            gx += grad[level, 0]
+            gy += grad[level, 1]
+            gz += grad[level, 2]
+        for level in range(n_levels):
+            cw += capped_w[level]
+            slope[level] = np.sqrt(gx * gx + gy * gy + gz * gz) + cw
+            gx -= grad[level, 0]
+            gy -= grad[level, 1]
+            gz -= grad[level, 2]
         for kk in range(q):
-            bound = g - W * dist[cand[kk]]
+            dq = dist[cand[kk]]
+            bound = g - W * dq
+            for level in range(n_levels):
+                if dq <= levels[level]:
+                    b = g - slope[level] * dq
+                    if b > bound:
+                        bound = b
+                    break
             if bound > lower[kk]:
                 lower[kk] = bound
         if g >= threshold:

@@ -135,6 +135,9 @@ class _Group:
         self.dist = dist
         self.members = [order[indptr[c] : indptr[c + 1]] for c in range(len(rep_sites))]
         self.spans = spans.copy()
+        # Largest distance from each representative to its members.
+        self.radius = np.zeros(rep_sites.shape[0])
+        np.maximum.at(self.radius, labels, dist)
         # Clusters whose surroundings changed since their last full candidate scan.
         self.dirty = np.ones(rep_sites.shape[0], dtype=bool)
         self._hulls = {}
@@ -224,7 +227,8 @@ class _Group:
         self.dist[leaving] = d_other[~stay]
         self.labels[incoming] = j
         self.dist[incoming] = d_out[move_in]
-        touched = [reps[j], x]
+        # (site, radius) of every changed cluster before and after the move.
+        touched = [(reps[j], self.radius[j])]
         self._hulls[j] = None
         self.version[j] += 1
         for c, members in changed.items():
@@ -232,19 +236,39 @@ class _Group:
             self.version[c] += 1
             self.members[c] = members
             self.spans[c] = span_of(xyz, members, D)[0]
-            touched.append(reps[c])
+            old_radius = self.radius[c]
+            self.radius[c] = self.dist[members].max()
+            touched.append((reps[c], max(old_radius, self.radius[c])))
         self.members[j] = new_j
         self.spans[j] = span_of(xyz, new_j, D)[0] if span_j is None else span_j
+        self.radius[j] = self.dist[new_j].max()
+        touched.append((x, self.radius[j]))
         reps[j] = x
-        # Every cluster whose scan context (clusters within 3 D of its
-        # representative) includes a changed cluster must be scanned again.
-        for site in touched:
-            self.dirty[self.neighbours(site, 3.0 * D, [])] = True
-        self.dirty[j] = True
         if dead is not None:
+            touched.append((reps[dead], self.radius[dead]))
             self.alive[dead] = False
             self.members[dead] = _EMPTY
+        for site, radius in touched:
+            self.mark_dirty(site, radius)
+        self.dirty[j] = True
         return True
+
+    def mark_dirty(self, site, radius):
+        """Flag for a new scan every cluster whose scan a change at ``site`` can
+        affect: a cluster ``c`` with representative ``site`` and members within
+        ``radius`` of it (before or after the change).
+
+        The scan of cluster k (representative r_k, members within R_k of it, span
+        s_k) reads the events of other clusters that some member of k is closer to
+        than their own representative, which lie within 2 R_c + R_k of r_k, and the
+        representatives nearest to its members when one of its candidates could lose
+        them, which lie within s_k + R_k of r_k; nothing else.
+        """
+        diff = self.xyz[self.reps] - self.xyz[site]
+        half_chord = 0.5 * np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        angle = 2.0 * np.arcsin(np.minimum(half_chord, 1.0))
+        reach = np.maximum(2.0 * radius, self.spans) + self.radius
+        self.dirty[(angle <= reach * (1.0 + 1e-9) + 1e-12) & self.alive] = True
 
     # -- k-medoid swaps -----------------------------------------------------------
     def optimise_cluster(self, j, rng):

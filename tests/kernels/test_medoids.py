@@ -152,10 +152,13 @@ def test_fits_after_adding_equals_brute_force(seed, n, m):
     assert fits_after_adding(xyz, base, added, limit) == expected
 
 
+@pytest.mark.parametrize("limit", [np.pi, 0.05])
 @given(
     seed=st.integers(0, 2**32 - 1), n_own=st.integers(2, 30), n_out=st.integers(0, 30)
 )
-def test_first_improving_swap_objective_equals_numpy(seed, n_own, n_out):
+def test_first_improving_swap_objective_equals_numpy(limit, seed, n_own, n_out):
+    # limit = 0.05 rad exceeds every distance here (no span refusal) and turns on
+    # the convexity bounds of the pruning; pi turns them off.
     rng = np.random.default_rng(seed)
     p = n_own + n_out
     xyz = _cap(rng, p, -30.0, 170.0, 0.3)
@@ -183,7 +186,7 @@ def test_first_improving_swap_objective_equals_numpy(seed, n_own, n_out):
             0,
             threshold,
             np.zeros(n_own),
-            np.pi,
+            limit,
             # Own events that x loses go to one (empty) neighbouring cluster.
             np.zeros(n_own, dtype=np.int64),
             np.zeros(2, dtype=np.int64),
