@@ -153,6 +153,18 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     gain is merged per step, as the paper describes (the authors' codes merge
     many pairs per step). A Gaussian never merges with a background.
 
+    *Lazy gains* (``lazy_gains=True``, global criterion): a merge moves the gains
+    of every candidate pair whose points it touches, and creates a pair for every
+    kernel the merged box overlaps; in a dense cloud a growing kernel overlaps
+    thousands. Those gains are not re-evaluated at once: moved gains keep their
+    old value and new pairs start from the larger gain of their parents' pairs
+    with the same partner, flagged stale; a stale gain is evaluated exactly when
+    it reaches the top. The chosen pair's gain is exact and at least every stored
+    gain, and a pass ends only when every gain is exact and none is positive, so
+    the stopping rule is the paper's; but a stale gain that would have risen above
+    the top is merged later than in the exact greedy order. Landers (global):
+    24 Gaussians, BIC 29384.7, 0.46 s, against 26, 29382.7, 3.7 s eagerly.
+
     *Truncation*: each Gaussian is set to zero where its squared Mahalanobis
     distance exceeds 60 (density below ``exp(-30)`` of its peak; the lost mass is
     about 1e-12). This makes every kernel local, so a merge changes the mixture
@@ -168,8 +180,11 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     the kernel moments, weights and the likelihood.
 
     Time: ``O(n^2)`` for the Ward tree in the worst case, then about
-    ``O(n_merges * points per kernel neighbourhood)``. Memory: ``O(n)`` plus the
-    supports of the kernels and of the candidate mergers.
+    ``O(n_merges * points per kernel neighbourhood)``; supports are found through
+    a uniform grid (3-D, more than 8192 points) or a scan of all points. Memory:
+    ``O(n)`` plus the supports of the kernels and of the evaluated candidate
+    mergers. 93,149 events of a regional catalogue with ``n_subsets=30``: 9,349
+    atoms to 403 Gaussians in 4.5 minutes and 2.1 GB on two cores.
 
     References
     ----------
