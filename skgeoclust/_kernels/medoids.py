@@ -1009,47 +1009,16 @@ def first_improving_swap(
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _distance_to_arc(xyz, p, a, b):
-    """Lower bound (exact up to rounding) of the central angle from site ``p`` to the
-    great-circle arc from site ``a`` to site ``b`` (shorter than 180 degrees)."""
-    nx = xyz[a, 1] * xyz[b, 2] - xyz[a, 2] * xyz[b, 1]
-    ny = xyz[a, 2] * xyz[b, 0] - xyz[a, 0] * xyz[b, 2]
-    nz = xyz[a, 0] * xyz[b, 1] - xyz[a, 1] * xyz[b, 0]
-    norm = np.sqrt(nx * nx + ny * ny + nz * nz)
-    px = xyz[p, 0]
-    py = xyz[p, 1]
-    pz = xyz[p, 2]
-    if norm > 0.0:
-        # The foot of p on the great circle lies within the arc when p is between
-        # the planes through a and b orthogonal to the circle.
-        s1 = (
-            (xyz[a, 1] * pz - xyz[a, 2] * py) * nx
-            + (xyz[a, 2] * px - xyz[a, 0] * pz) * ny
-            + (xyz[a, 0] * py - xyz[a, 1] * px) * nz
-        )
-        s2 = (
-            (py * xyz[b, 2] - pz * xyz[b, 1]) * nx
-            + (pz * xyz[b, 0] - px * xyz[b, 2]) * ny
-            + (px * xyz[b, 1] - py * xyz[b, 0]) * nz
-        )
-        toward = px * (xyz[a, 0] + xyz[b, 0]) + py * (xyz[a, 1] + xyz[b, 1])
-        toward += pz * (xyz[a, 2] + xyz[b, 2])
-        if s1 >= 0.0 and s2 >= 0.0 and toward > 0.0:
-            h = abs(px * nx + py * ny + pz * nz) / norm
-            return np.arcsin(min(h, 1.0))
-    return min(angle_between(xyz, p, a), angle_between(xyz, p, b))
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
 def within_reach(xyz, own, outsiders, d_out, slack_rad):
-    """Which ``outsiders`` lie within ``d_out`` (+ ``slack_rad``) of the spherical
-    convex hull of ``own``, a necessary condition for being within ``d_out`` of a
-    member of ``own``.
+    """Which ``outsiders`` may lie within ``d_out`` (+ ``slack_rad``) of a member of
+    ``own``: a necessary condition, from two lower bounds of the distance to the
+    spherical convex hull of ``own`` (which holds every member).
 
-    The hull is the polygon of :func:`hull_vertices` (``own`` within 40 degrees of
-    its mean direction); an outsider inside it is kept, otherwise its distance to
-    the nearest hull edge (great-circle arc) is compared. When ``own`` is too wide or
-    its hull degenerate (fewer than 3 vertices), every outsider is kept.
+    The bounds are the distance to the cap about the mean direction that holds the
+    members, and the largest distance to one of the hemispheres bounded by the great
+    circles of the hull's edges (the hull of :func:`hull_vertices`, for ``own``
+    within 40 degrees of its mean direction). When ``own`` is too wide or its hull
+    degenerate (fewer than 3 vertices), only the cap is used.
 
     Returns
     -------
@@ -1062,45 +1031,53 @@ def within_reach(xyz, own, outsiders, d_out, slack_rad):
     cx, cy, cz, narrow = _mean_direction(xyz, own)
     if not narrow:
         return keep
+    # Cap about c holding every member (radius from the smallest cosine).
+    min_dot = 1.0
+    for s in range(own.shape[0]):
+        i = own[s]
+        d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
+        if d < min_dot:
+            min_dot = d
+    cap_rad = np.arccos(min(max(min_dot, -1.0), 1.0))
     hull = _hull_vertices(xyz, own, cx, cy, cz)
     h = hull.shape[0]
     if h < 3:
-        return keep
-    # Edge normals, oriented so that the mean direction is on their positive side.
-    normals = np.empty((h, 3))
+        h = 0
+    # Unit edge normals, oriented so that the mean direction is on their positive
+    # side (the hull lies in each such hemisphere).
+    normals = np.empty((max(h, 1), 3))
     for k in range(h):
         a = hull[k]
         b = hull[(k + 1) % h]
         nx = xyz[a, 1] * xyz[b, 2] - xyz[a, 2] * xyz[b, 1]
         ny = xyz[a, 2] * xyz[b, 0] - xyz[a, 0] * xyz[b, 2]
         nz = xyz[a, 0] * xyz[b, 1] - xyz[a, 1] * xyz[b, 0]
+        norm = np.sqrt(nx * nx + ny * ny + nz * nz)
         if nx * cx + ny * cy + nz * cz < 0.0:
-            nx, ny, nz = -nx, -ny, -nz
-        normals[k, 0] = nx
-        normals[k, 1] = ny
-        normals[k, 2] = nz
+            norm = -norm
+        normals[k, 0] = nx / norm
+        normals[k, 1] = ny / norm
+        normals[k, 2] = nz / norm
     for s in range(n):
         p = outsiders[s]
-        if xyz[p, 0] * cx + xyz[p, 1] * cy + xyz[p, 2] * cz <= 0.0:
-            continue  # another hemisphere: keep
-        inside = True
-        for k in range(h):
-            if (
-                xyz[p, 0] * normals[k, 0]
-                + xyz[p, 1] * normals[k, 1]
-                + xyz[p, 2] * normals[k, 2]
-                < 0.0
-            ):
-                inside = False
-                break
-        if inside:
+        reach = d_out[s] + slack_rad
+        if reach >= 0.5 * np.pi:
             continue
-        best = np.inf
+        px = xyz[p, 0]
+        py = xyz[p, 1]
+        pz = xyz[p, 2]
+        to_c = px * cx + py * cy + pz * cz
+        if to_c <= 0.0:
+            continue  # another hemisphere: keep
+        if np.arccos(min(to_c, 1.0)) - cap_rad > reach:
+            keep[s] = False
+            continue
+        outside = 0.0
         for k in range(h):
-            d = _distance_to_arc(xyz, p, hull[k], hull[(k + 1) % h])
-            if d < best:
-                best = d
-                if best <= d_out[s] + slack_rad:
-                    break
-        keep[s] = best <= d_out[s] + slack_rad
+            v = -(px * normals[k, 0] + py * normals[k, 1] + pz * normals[k, 2])
+            if v > outside:
+                outside = v
+        # Distance to the farthest-away edge hemisphere is asin(outside).
+        if outside > np.sin(reach):
+            keep[s] = False
     return keep
