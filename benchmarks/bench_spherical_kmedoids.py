@@ -12,13 +12,15 @@ Run from the repository root::
     python benchmarks/bench_spherical_kmedoids.py --catalog global \
         --sizes 2000 5000 10000 20000
     python benchmarks/bench_spherical_kmedoids.py --catalog ncal --sizes 2000 20000 \
-        --large 100000 774889 1000000
+        --large 100000 774889 1000000 --fill jitter
 
 Data: ``../shared/data/global_significant`` (23,412 events) or
-``../shared/data/ncal_dd`` (774,889 events); a size is a random subset (seed 0); a
-size beyond the catalog adds synthetic clumped events (make_seismicity_catalog) in
-the catalog's bounding box. Timings exclude Numba compilation (a warm-up fit runs
-first in each process).
+``../shared/data/ncal_dd`` (774,889 events); a size is a random subset (seed 0). A
+size beyond the catalog is the whole catalog plus, with ``--fill jitter`` (default),
+copies of random catalog events moved by a Gaussian 0.5 km per horizontal axis (the
+catalog's own density, denser), or with ``--fill synthetic`` clumped synthetic events
+(make_seismicity_catalog) in the catalog's bounding box. Timings exclude Numba
+compilation (a warm-up fit runs first in each process).
 """
 
 import argparse
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+EARTH_RADIUS_KM = 6371.0
 DATA = Path(
     os.environ.get(
         "SKGEOCLUST_SHARED_DATA",
@@ -41,13 +44,24 @@ FILES = {
 }
 
 
-def load(catalog, n):
+def load(catalog, n, fill="jitter"):
     import pandas as pd
 
     X = pd.read_csv(FILES[catalog], usecols=["lat", "lon"]).to_numpy()
     rng = np.random.default_rng(0)
     if n <= X.shape[0]:
         return X[np.sort(rng.choice(X.shape[0], n, replace=False))]
+    if fill == "jitter":
+        # Copies of random catalog events moved by a Gaussian offset of 0.5 km per
+        # horizontal axis (about a DD relocation's uncertainty): the catalog's own
+        # density, only denser.
+        extra = X[rng.integers(0, X.shape[0], n - X.shape[0])]
+        sigma_deg = 0.5 / (EARTH_RADIUS_KM * np.pi / 180.0)
+        lat = extra[:, 0] + rng.normal(0.0, sigma_deg, extra.shape[0])
+        lon = extra[:, 1] + rng.normal(0.0, sigma_deg, extra.shape[0]) / np.cos(
+            np.radians(extra[:, 0])
+        )
+        return np.vstack([X, np.column_stack([np.clip(lat, -90, 90), lon])])
     from skgeoclust.datasets import make_seismicity_catalog
 
     lat_min, lon_min = X.min(axis=0)
@@ -78,10 +92,10 @@ def _reset_peak():
         pass
 
 
-def run_skgeoclust(catalog, n, max_span_km, n_jobs, out):
+def run_skgeoclust(catalog, n, max_span_km, n_jobs, fill, out):
     from skgeoclust.cluster import SphericalKMedoids
 
-    X = load(catalog, n)
+    X = load(catalog, n, fill)
     SphericalKMedoids(max_span_km=max_span_km).fit(X[:2000])  # JIT warm-up
     base = _memory_kib("VmRSS")
     _reset_peak()
@@ -158,9 +172,19 @@ def main():
     parser.add_argument("--max-span-km", type=float, default=55.6)
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--no-peer", action="store_true", help="skip FasterPAM")
+    parser.add_argument(
+        "--fill",
+        choices=["jitter", "synthetic"],
+        default="jitter",
+        help="events added beyond the catalog's size: jittered copies of catalog "
+        "events (default) or synthetic clumps in its bounding box",
+    )
     args = parser.parse_args()
 
-    print(f"catalog={args.catalog} max_span_km={args.max_span_km} n_jobs={args.n_jobs}")
+    print(
+        f"catalog={args.catalog} max_span_km={args.max_span_km} n_jobs={args.n_jobs} "
+        f"fill={args.fill}"
+    )
     header = (
         f"{'n':>9} {'k':>6} {'ours s':>8} {'ours MiB':>9} {'ours obj km':>12} "
         f"{'FPAM s':>8} {'(matrix)':>8} {'FPAM MiB':>9} {'FPAM obj km':>12} "
@@ -169,7 +193,7 @@ def main():
     print(header)
     for n in args.sizes + args.large:
         ours = in_process(
-            run_skgeoclust, args.catalog, n, args.max_span_km, args.n_jobs
+            run_skgeoclust, args.catalog, n, args.max_span_km, args.n_jobs, args.fill
         )
         line = (
             f"{n:>9} {ours['k']:>6} {ours['time']:>8.2f} {ours['peak_mib']:>9.0f} "

@@ -900,15 +900,15 @@ def first_improving_swap(
             # distance (convex), one with d - levels[l] >= cap is the constant cap,
             # any other changes by at most its weight per unit distance.
             room = caps[i] - d
-            level = 0
+            level = n_levels
             if room < 0.0:
-                while level < n_levels and levels[level] <= -room:
-                    level += 1
+                while level > 0 and levels[level - 1] > -room:
+                    level -= 1
                 if level < n_levels:
                     capped_w[level] += pw[i]
                 continue
-            while level < n_levels and levels[level] <= room:
-                level += 1
+            while level > 0 and levels[level - 1] > room:
+                level -= 1
             if level < n_levels:
                 capped_w[level] += pw[i]
             if level == 0:
@@ -955,10 +955,13 @@ def first_improving_swap(
             if bound > lower[kk]:
                 lower[kk] = bound
         if g >= threshold:
-            radius = _prune_radius(w, pts, caps, dist, g - threshold, slack, slack_w)
-            for kk in range(q):
-                if dist[cand[kk]] <= radius and lower[kk] < threshold:
-                    lower[kk] = threshold
+            if n_levels == 0:
+                radius = _prune_radius(
+                    w, pts, caps, dist, g - threshold, slack, slack_w
+                )
+                for kk in range(q):
+                    if dist[cand[kk]] <= radius and lower[kk] < threshold:
+                        lower[kk] = threshold
             continue
         n_added = 0
         for i in range(n_own, p):

@@ -384,10 +384,15 @@ class _Group:
             key = (a, b, self.version[a], self.version[b])
             if key in self._too_wide:
                 continue
-            union = np.sort(np.concatenate([self.members[a], self.members[b]]))
-            if span_of(xyz, union, D)[0] > D:
+            if D <= _HULL_REACH_MAX_SPAN_RAD:
+                # The farthest pair of the union is a pair of hull vertices of a or b.
+                ends = np.concatenate([self.hull(a), self.hull(b)])
+            else:
+                ends = np.concatenate([self.members[a], self.members[b]])
+            if span_of(xyz, ends, D)[0] > D:
                 self._too_wide.add(key)
                 continue
+            union = np.sort(np.concatenate([self.members[a], self.members[b]]))
             # A merge refused for consistency is retried only once something within
             # reach (4 D of a's representative) has changed.
             around = self.neighbours(self.reps[a], 4.0 * D, [])
