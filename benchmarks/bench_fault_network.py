@@ -9,6 +9,9 @@ and the large run (minutes)::
 
     python benchmarks/bench_fault_network.py large --n-subsets 30
 
+``--eager`` sets ``lazy_gains=False`` (every moved gain re-evaluated after each
+merge), ``--n-events`` takes a smaller most-recent slice of the catalogue.
+
 The peer is the public Python port of the authors' MATLAB code
 (samhouliston/DSL_Quake_Fault_Reconstruction, benchmark/src). Pass the folder of
 a local checkout of that ``benchmark/src`` with ``--peer-src`` to run it on the same
@@ -103,6 +106,9 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--peer-src", type=Path, default=None)
     parser.add_argument("--verbose", type=int, default=0)
+    parser.add_argument("--eager", action="store_true",
+                        help="lazy_gains=False: re-evaluate every moved gain after "
+                             "each merge (the exact greedy order; slow on dense data)")
     args = parser.parse_args(argv)
 
     if args.dataset == "landers":
@@ -112,7 +118,7 @@ def main(argv=None):
         X = load_large(args.n_events)
         n_subsets = args.n_subsets or 30
     params = dict(criterion=args.criterion, n_subsets=n_subsets, n_jobs=args.n_jobs,
-                  verbose=args.verbose)
+                  lazy_gains=not args.eager, verbose=args.verbose)
     print(f"data: {args.dataset}, {X.shape[0]} events; params {params}; "
           f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
     model, wall, cpu = run_ours(X, **params)

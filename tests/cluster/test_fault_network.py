@@ -412,3 +412,24 @@ def test_grid_supports_give_the_same_fit(monkeypatch, five_planes):
     assert_array_equal(gridded.labels_, plain.labels_)
     assert_allclose(gridded.bic_path_, plain.bic_path_, rtol=1e-10)
     assert_allclose(gridded.means_, plain.means_, rtol=1e-10, atol=1e-12)
+
+
+def test_compacting_the_pair_arrays_changes_nothing(monkeypatch):
+    from skgeoclust.cluster._fault_network import _merge
+
+    X, _ = make_fault_network(6, n_samples=700, background_fraction=0.1,
+                              location_error_km=0.3, random_state=4)
+    plain = FaultNetworkAgglomerative().fit(X)
+    monkeypatch.setattr(_merge, "_COMPACT_MIN_DEAD", 0)  # compact at every growth
+    calls = []
+    original = _merge.MergeEngine._compact_pairs
+
+    def counted(self):
+        calls.append(self.n_pairs)
+        original(self)
+
+    monkeypatch.setattr(_merge.MergeEngine, "_compact_pairs", counted)
+    compacted = FaultNetworkAgglomerative().fit(X)
+    assert calls
+    assert_array_equal(compacted.labels_, plain.labels_)
+    assert_allclose(compacted.bic_path_, plain.bic_path_, rtol=1e-12)

@@ -36,6 +36,9 @@ _BRUTE_FORCE_SAMPLES = 8192
 #: bounding box of the truncation ellipsoid are scanned
 _GRID_CELLS_PER_POINT = 4
 _GRID_MAX_CELLS = 1 << 23
+#: dead candidate pairs are dropped from the pair arrays when they outnumber the live
+#: ones and this count, so per-merge scans stay proportional to the live pairs
+_COMPACT_MIN_DEAD = 4096
 #: after a merge, a global gain is re-evaluated only if some point changed its
 #: mixture density by more than this fraction both in that merge and in the pair's
 #: own candidate merge (elsewhere the gain moves by less than about its square per
@@ -299,7 +302,7 @@ class MergeEngine:
         if need <= self.pair_a.shape[0]:
             return
         n_live = int(self.pair_alive[: self.n_pairs].sum())
-        if self.n_pairs - n_live > max(n_live, 4096):
+        if self.n_pairs - n_live > max(n_live, _COMPACT_MIN_DEAD):
             self._compact_pairs()
             need = self.n_pairs + extra
             if need <= self.pair_a.shape[0]:
