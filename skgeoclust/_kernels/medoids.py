@@ -565,6 +565,18 @@ def fits_after_adding(xyz, base, added, max_span_rad):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
+def fits_with_hull(xyz, base_hull, added, max_span_rad):
+    """:func:`fits_after_adding` given the hull vertices of ``base`` (from
+    :func:`hull_vertices`) instead of ``base``, for ``max_span_rad`` below 90
+    degrees."""
+    if added.shape[0] == 0:
+        return True
+    if added.shape[0] > 1 and span_of(xyz, added, max_span_rad)[0] > max_span_rad:
+        return False
+    return _all_within(xyz, base_hull, added, max_span_rad)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
 def _all_within(xyz, first, second, max_span_rad):
     """Whether every site of ``first`` is within ``max_span_rad`` of every site of
     ``second``."""

@@ -10,6 +10,7 @@ from skgeoclust._kernels.medoids import (
     angles_to,
     first_improving_swap,
     fits_after_adding,
+    fits_with_hull,
     hull_vertices,
     medial_side,
     nearest_of_list,
@@ -188,7 +189,10 @@ class _Group:
         if outsiders is None:
             outsiders = self._gather(nbr)
         d_x = angles_to(xyz, own, x)
-        other_site = np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
+        if nbr_reps.shape[0]:
+            other_site = np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
+        else:
+            other_site = np.full(own.shape[0], -1, dtype=np.int64)
         stay = (d_x < d_other) | ((d_x == d_other) & (x < other_site))
         stay[own == x] = True
         d_out = angles_to(xyz, outsiders, x)
@@ -197,7 +201,11 @@ class _Group:
         incoming = outsiders[move_in]
         if dead is None:
             # A swap: what stays is part of cluster j, already within the span.
-            if not fits_after_adding(xyz, own[stay], incoming, D):
+            if stay.all() and D < 0.5 * np.pi:
+                fits = fits_with_hull(xyz, self.hull(j), incoming, D)
+            else:
+                fits = fits_after_adding(xyz, own[stay], incoming, D)
+            if not fits:
                 return False
             new_j = np.sort(np.concatenate([own[stay], incoming]))
             span_j = None
@@ -213,9 +221,15 @@ class _Group:
         changed = {}
         for c in np.unique(np.concatenate([leaving_to, self.labels[incoming]])):
             members = self.members[c]
-            members = members[~flag[members]]
+            kept = ~flag[members]
             added = leaving[leaving_to == c]
-            if not fits_after_adding(xyz, members, added, D):
+            if kept.all() and D < 0.5 * np.pi:
+                # Nothing leaves c: its cached hull vertices stand for it.
+                fits = fits_with_hull(xyz, self.hull(c), added, D)
+            else:
+                members = members[kept]
+                fits = fits_after_adding(xyz, members, added, D)
+            if not fits:
                 flag[incoming] = False
                 return False
             changed[c] = np.sort(np.concatenate([members, added]))
@@ -279,15 +293,24 @@ class _Group:
             return False
         xyz, w, D = self.xyz, self.w, self.D
         rep = self.reps[j]
-        nbr = self.neighbours(rep, 3.0 * D, [j])
+        around = self.neighbours(rep, 3.0 * D, [j])
+        radius = float(self.dist[own].max())
+        gap = angles_to(xyz, self.reps[around], rep)
+        # Rivals (nearest other representatives) matter only for members that some
+        # candidate, at most the span away, could lose: within radius + span of rep.
+        nbr = around[gap <= (radius + self.spans[j]) * (1.0 + 1e-9) + 1e-12]
+        # Events of cluster c can move in only if c's representative is within
+        # 2 R_c + radius of rep (R_c: largest distance of c's events to it).
+        sources = around[
+            gap <= (2.0 * self.radius[around] + radius) * (1.0 + 1e-9) + 1e-12
+        ]
         nearest = nearest_of_list(xyz, own, self.reps[nbr])
         caps_own = nearest[1]
-        outsiders = self._gather(nbr)
+        outsiders = self._gather(sources)
         d_out = self.dist[outsiders]
         if outsiders.shape[0]:
             # An event of a neighbour moves in only if some member x is closer than
             # its current distance, and d(i, x) >= d(i, rep) - (radius of j).
-            radius = float(self.dist[own].max())
             reach = angles_to(xyz, outsiders, rep) <= d_out + radius + 1e-12
             outsiders, d_out = outsiders[reach], d_out[reach]
         if outsiders.shape[0] > _HULL_REACH_MIN and D <= _HULL_REACH_MAX_SPAN_RAD:
@@ -297,13 +320,14 @@ class _Group:
             outsiders, d_out = outsiders[reach], d_out[reach]
         pts = np.concatenate([own, outsiders])
         caps = np.concatenate([caps_own, d_out])
-        nbr_reps = self.reps[nbr]
-        rivals = np.concatenate(
-            [
-                np.where(nearest[0] >= 0, nbr_reps[np.maximum(nearest[0], 0)], -1),
-                self.reps[self.labels[outsiders]],
-            ]
-        ).astype(np.int64)
+        if nbr.shape[0]:
+            own_rivals = self.reps[nbr][np.maximum(nearest[0], 0)]
+            own_rivals[nearest[0] < 0] = -1
+        else:
+            own_rivals = np.full(own.shape[0], -1, dtype=np.int64)
+        rivals = np.concatenate([own_rivals, self.reps[self.labels[outsiders]]]).astype(
+            np.int64
+        )
         current = float(w[own] @ self.dist[own] + w[outsiders] @ d_out)
         threshold = current - (1e-10 * current + 1e-300)
         sizes = np.array([self.members[c].shape[0] for c in nbr], dtype=np.int64)
@@ -412,9 +436,19 @@ class _Group:
             medoid, reps_to_try = cached
             # Every candidate is within D of the medoid, so the clusters within 4 D
             # of it cover each candidate's 3 D neighbourhood.
-            nbr = self.neighbours(medoid, 4.0 * D, [a, b])
+            around = self.neighbours(medoid, 4.0 * D, [a, b])
+            gap = angles_to(xyz, self.reps[around], medoid)
+            reach_u = float(angles_to(xyz, union, medoid).max())
+            reach_x = float(angles_to(xyz, reps_to_try, medoid).max())
+            # As in a swap scan: rivals within reach_u + D of the medoid (a union
+            # member that a candidate could lose), events of clusters within
+            # 2 R_c + reach_x (events that could move to a candidate).
+            nbr = around[gap <= (reach_u + D) * (1.0 + 1e-9) + 1e-12]
+            sources = around[
+                gap <= (2.0 * self.radius[around] + reach_x) * (1.0 + 1e-9) + 1e-12
+            ]
             nearest = nearest_of_list(xyz, union, self.reps[nbr])
-            outsiders = self._gather(nbr)
+            outsiders = self._gather(sources)
             if outsiders.shape[0] > _HULL_REACH_MIN and D <= _HULL_REACH_MAX_SPAN_RAD:
                 # Only events within their distance of the union's hull can move in.
                 outsiders = outsiders[
