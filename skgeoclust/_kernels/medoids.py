@@ -956,6 +956,8 @@ def first_improving_swap(
             gy -= grad[level, 1]
             gz -= grad[level, 2]
         for kk in range(q):
+            if lower[kk] >= threshold:
+                continue  # already skipped (the threshold only decreases)
             dq = dist[cand[kk]]
             bound = g - W * dq
             for level in range(n_levels):
