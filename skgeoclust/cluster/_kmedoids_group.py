@@ -262,15 +262,15 @@ class _Group:
             touched.append((reps[dead], self.radius[dead]))
             self.alive[dead] = False
             self.members[dead] = _EMPTY
-        for site, radius in touched:
-            self.mark_dirty(site, radius)
+        sites, radii = zip(*touched)
+        self.mark_dirty(np.array(sites), np.array(radii))
         self.dirty[j] = True
         return True
 
-    def mark_dirty(self, site, radius):
-        """Flag for a new scan every cluster whose scan a change at ``site`` can
-        affect: a cluster ``c`` with representative ``site`` and members within
-        ``radius`` of it (before or after the change).
+    def mark_dirty(self, sites, radii):
+        """Flag for a new scan every cluster whose scan a change at ``sites`` can
+        affect: a cluster ``c`` with representative ``sites[t]`` and members within
+        ``radii[t]`` of it (before or after the change).
 
         The scan of cluster k (representative r_k, members within R_k of it, span
         s_k) reads the events of other clusters that some member of k is closer to
@@ -278,11 +278,12 @@ class _Group:
         representatives nearest to its members when one of its candidates could lose
         them, which lie within s_k + R_k of r_k; nothing else.
         """
-        diff = self.xyz[self.reps] - self.xyz[site]
-        half_chord = 0.5 * np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        diff = self.xyz[self.reps][None, :, :] - self.xyz[sites][:, None, :]
+        half_chord = 0.5 * np.sqrt(np.einsum("tij,tij->ti", diff, diff))
         angle = 2.0 * np.arcsin(np.minimum(half_chord, 1.0))
-        reach = np.maximum(2.0 * radius, self.spans) + self.radius
-        self.dirty[(angle <= reach * (1.0 + 1e-9) + 1e-12) & self.alive] = True
+        reach = np.maximum(2.0 * radii[:, None], self.spans) + self.radius
+        hit = (angle <= reach * (1.0 + 1e-9) + 1e-12).any(axis=0)
+        self.dirty[hit & self.alive] = True
 
     # -- k-medoid swaps -----------------------------------------------------------
     def optimise_cluster(self, j, rng):
@@ -293,9 +294,16 @@ class _Group:
             return False
         xyz, w, D = self.xyz, self.w, self.D
         rep = self.reps[j]
-        around = self.neighbours(rep, 3.0 * D, [j])
+        # Alive clusters within 3 D of rep (angles to every representative).
+        diff = xyz[self.reps] - xyz[rep]
+        gap = 2.0 * np.arcsin(
+            np.minimum(0.5 * np.sqrt(np.einsum("ij,ij->i", diff, diff)), 1.0)
+        )
+        near = (gap <= 3.0 * D * (1.0 + 1e-9)) & self.alive
+        near[j] = False
+        around = np.flatnonzero(near)
+        gap = gap[around]
         radius = float(self.dist[own].max())
-        gap = angles_to(xyz, self.reps[around], rep)
         # Rivals (nearest other representatives) matter only for members that some
         # candidate, at most the span away, could lose: within radius + span of rep.
         nbr = around[gap <= (radius + self.spans[j]) * (1.0 + 1e-9) + 1e-12]
