@@ -796,7 +796,16 @@ def first_improving_swap(
     ``threshold = g(current) - tol``. ``g`` is W-Lipschitz (``W = sum_i w_i``), so
     each evaluation also bounds every other candidate,
     ``g(q) >= g(x) - W d(x, q)``, and candidates whose bound reaches the threshold
-    are skipped. An improving candidate is returned only if cluster j, with the
+    are skipped. For ``max_span_rad <= 0.1`` a sharper bound holds near ``x``:
+    within a radius r, a term with ``d(i, x) + r <= c_i`` is the plain distance,
+    geodesically convex below 90 degrees, and one with ``d(i, x) - r >= c_i`` is the
+    constant ``c_i``, so ``g(q) >= g(x) - (|grad| + W_r) d(x, q)`` for
+    ``d(x, q) <= r``, with ``grad`` the gradient at ``x`` of the plain-distance terms
+    and ``W_r`` the weight of the other non-constant terms, on 8 radii r from
+    ``max_span_rad / 4**7`` to ``max_span_rad``. Near the optimum the gradient is
+    small, which keeps the number of evaluations low in dense clusters; otherwise
+    the radius of :func:`_prune_radius` is used. An improving candidate is returned
+    only if cluster j, with the
     events that would join it, and every neighbouring cluster with the events that
     would leave j for it, still span at most ``max_span_rad``.
 
