@@ -161,13 +161,22 @@ def relabel_after_merge(
 
     Points labelled ``a`` or ``b`` are re-labelled from scratch over the
     backgrounds and ``kernel_ids`` (ascending, backgrounds first on ties, as
-    :func:`mixture_density_at`); the others switch to ``k`` only if it beats their
+    :func:`mixture_density_at`), unless ``k`` strictly beats their old best (then
+    it beats every other kernel, whose densities did not change); the others switch to ``k`` only if it beats their
     current best weighted density. ``best`` holds that density per point.
     """
     for t in range(S.shape[0]):
         i = S[t]
         x = X[i]
         if labels[i] == a or labels[i] == b:
+            # every other kernel's weighted density is at most best[i] (that of a or
+            # b): if k beats it strictly, k is the new label without the full scan
+            v = weights[k] * gaussian_density(x, means[k], chols[k], log_norms[k],
+                                              cutoff_sq)
+            if v > best[i]:
+                best[i] = v
+                labels[i] = k
+                continue
             top = -1.0
             top_label = -1
             for q in range(bkg_density.shape[0]):
