@@ -265,6 +265,7 @@ class _Group:
         sites, radii = zip(*touched)
         self.mark_dirty(np.array(sites), np.array(radii))
         self.dirty[j] = True
+        self._moved_none = leaving.shape[0] == 0 and incoming.shape[0] == 0
         return True
 
     def mark_dirty(self, sites, radii):
@@ -351,7 +352,7 @@ class _Group:
         cand = np.flatnonzero(own != rep).astype(np.int64)
         order = rng.permutation(cand.shape[0]).astype(np.int64)
         lower = np.zeros(cand.shape[0])
-        t, _, _ = first_improving_swap(
+        t, _, n_refused = first_improving_swap(
             xyz,
             w,
             pts,
@@ -379,6 +380,10 @@ class _Group:
         x = own[cand[order[t]]]
         if self.try_move(j, x, own, nbr, nearest=nearest, outsiders=outsiders):
             self.n_swaps += 1
+            if self._moved_none and n_refused < _MAX_REFUSED:
+                # No event changed cluster, so cluster j's scan context is the same
+                # and x was its best candidate: a new scan would find nothing.
+                self.dirty[j] = False
             return True
         return False
 

@@ -372,6 +372,24 @@ def test_spanish_springs_relocations(spanish_springs_catalog):
     assert_valid_clustering(X[:600], km.fit(X[:600]), 2.0)
 
 
+def test_dense_swarms_keep_every_property(global_random_seed):
+    # A dense swarm next to sparser ones: swap scans then keep only the neighbours'
+    # events within reach of a cluster's hull and prune candidates with the
+    # convexity bound; every guarantee must still hold (brute force).
+    rng = np.random.default_rng(global_random_seed)
+    centres = np.array([[38.8, -122.8], [38.5, -122.3], [38.9, -122.2], [38.3, -122.9]])
+    X = np.vstack(
+        [
+            c + rng.normal(0.0, s, (m, 2))
+            for c, m, s in zip(centres, [1400, 500, 400, 200], [0.03, 0.08, 0.15, 0.2])
+        ]
+    )
+    w = rng.uniform(0.5, 2.0, X.shape[0])
+    km = SphericalKMedoids(random_state=global_random_seed).fit(X, sample_weight=w)
+    assert km.n_clusters_ > 4
+    assert_valid_clustering(X, km, 55.6, sample_weight=w)
+
+
 # 5. errors ----------------------------------------------------------------------------
 
 
