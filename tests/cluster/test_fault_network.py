@@ -391,6 +391,26 @@ def test_lazy_pass_ends_with_every_gain_exact_and_none_positive():
     assert_allclose(loglik, engine.loglik, rtol=1e-9)
 
 
+def test_lazy_local_pass_ends_on_exact_local_gains_and_argmax_labels():
+    X, _ = make_fault_network(6, n_samples=700, background_fraction=0.1,
+                              location_error_km=0.3, random_state=3)
+    engine = _engine(X, lazy=True)
+    engine._recompute_density()
+    merged = engine.merge_pass("local")
+    assert merged > 0
+    live = np.flatnonzero(engine.pair_alive[: engine.n_pairs])
+    assert not engine.pair_stale[live].any()
+    stored = engine.pair_gain[live].copy()
+    labels = engine.labels.copy()
+    # the labels kept up to date merge by merge are the maximum-responsibility ones
+    engine._recompute_density()
+    assert_array_equal(labels, engine.labels)
+    # local gains depend only on those labels: the stored ones are exact, none > 0
+    fresh = np.array([engine._gain(q) for q in live])
+    assert (fresh <= 0).all()
+    assert_allclose(stored, fresh, rtol=1e-9, atol=1e-9)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lazy_and_eager_gains_reach_the_same_model_on_planes(seed):
     X, _ = make_fault_network(5, n_samples=640, background_fraction=0.2,

@@ -460,14 +460,14 @@ class MergeEngine:
         self.support[i] = self.support[j] = None
         self.phi[i] = self.phi[j] = None
         # pairs involving i or j are gone; their gains seed the estimates of the
-        # new kernel's pairs with the same partners (lazy global criterion)
+        # new kernel's pairs with the same partners (lazy gains)
         n = self.n_pairs
         pa, pb = self.pair_a[:n], self.pair_b[:n]
         hit_a = (pa == i) | (pa == j)
         hit_b = (pb == i) | (pb == j)
         dead = np.flatnonzero((hit_a | hit_b) & self.pair_alive[:n])
         estimate = None
-        if self.criterion == "global" and self.lazy:
+        if self.lazy:
             estimate = np.full(self.n_kernels, np.nan)
             partner = np.where(hit_a[dead], pb[dead], pa[dead])
             ok = (partner != i) & (partner != j)
@@ -520,7 +520,10 @@ class MergeEngine:
                 hit = np.isin(self.pair_a[:n], changed)
                 hit |= np.isin(self.pair_b[:n], changed)
                 for t in np.flatnonzero(hit & self.pair_alive[:n]):
-                    self._evaluate(t)
+                    if self.lazy:
+                        self.pair_stale[t] = True
+                    else:
+                        self._evaluate(t)
 
         # candidate pairs of the new kernel
         live = self._live()
@@ -563,15 +566,15 @@ class MergeEngine:
             q = int(np.argmax(gains))
             if not gains[q] > 0:
                 stale = np.flatnonzero(self.pair_alive[:n] & self.pair_stale[:n])
-                if criterion == "global" and stale.shape[0]:
+                if stale.shape[0]:
                     for t in stale:
                         self._evaluate(t)
                     continue
                 break
-            if self.criterion == "global":
+            if self.criterion == "global" or self.pair_stale[q]:
                 # the stored gain may lag by the density changes below the marking
-                # tolerance (or be a stale estimate): merge only on the exact, fresh
-                # gain
+                # tolerance (global) or be a stale estimate: merge only on the
+                # exact, fresh gain
                 exact = self._evaluate(q)
                 gains[q] = -np.inf
                 if not exact > 0 or exact < gains.max():
