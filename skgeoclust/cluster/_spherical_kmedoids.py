@@ -69,9 +69,10 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         Number of jobs processing event groups in parallel (joblib; ``None`` means 1
         unless in a ``joblib.parallel_config`` context, -1 all processors).
     random_state : int, RandomState instance or None, default=None
-        Seeds the order in which candidate representatives are visited (the swap
-        passes accept the first improving candidate, so the order matters) and the
-        order of the exact medoid search. Pass an int for reproducible results.
+        Seeds the order in which candidate representatives are visited (it decides
+        between candidates of equal objective and which candidates a scan sees
+        before its refusal cap) and the order of the exact medoid search. Pass an
+        int for reproducible results.
 
     Attributes
     ----------
