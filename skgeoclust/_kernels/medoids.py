@@ -544,6 +544,21 @@ def angles_to(xyz, sites, target):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
+def within_reach_of_sites(xyz, sites, radii, reps, spans, radius, alive, dirty):
+    """Set ``dirty[c]`` for every alive cluster ``c`` whose representative
+    ``reps[c]`` lies within ``max(2 radii[t], spans[c]) + radius[c]`` of some
+    ``sites[t]`` (relative tolerance 1e-9); other entries are left as they are."""
+    for c in range(reps.shape[0]):
+        if not alive[c] or dirty[c]:
+            continue
+        for t in range(sites.shape[0]):
+            reach = max(2.0 * radii[t], spans[c]) + radius[c]
+            if angle_between(xyz, sites[t], reps[c]) <= reach * (1.0 + 1e-9) + 1e-12:
+                dirty[c] = True
+                break
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
 def fits_after_adding(xyz, base, added, max_span_rad):
     """Whether ``base`` plus ``added`` still spans at most ``max_span_rad``.
 

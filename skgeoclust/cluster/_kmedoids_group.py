@@ -1,6 +1,7 @@
 """Span-constrained k-medoids of one event group (medial-axis start, swaps, merges)."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -19,6 +20,7 @@ from skgeoclust._kernels.medoids import (
     spans_of_clusters,
     weighted_medoid,
     within_reach,
+    within_reach_of_sites,
 )
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -142,6 +144,7 @@ class _Group:
         # Clusters whose surroundings changed since their last full candidate scan.
         self.dirty = np.ones(rep_sites.shape[0], dtype=bool)
         self._hulls = {}
+        self._hull_positions = {}
         # Membership versions, and the pairs (with versions) whose union is too wide.
         self.version = np.zeros(rep_sites.shape[0], dtype=np.int64)
         self._too_wide = set()
@@ -154,6 +157,12 @@ class _Group:
         if self._hulls.get(c) is None:
             self._hulls[c] = hull_vertices(self.xyz, self.members[c])
         return self._hulls[c]
+
+    def hull_positions(self, c):
+        """Positions of cluster ``c``'s hull vertices in its sorted members."""
+        if self._hull_positions.get(c) is None:
+            self._hull_positions[c] = np.searchsorted(self.members[c], self.hull(c))
+        return self._hull_positions[c]
 
     def neighbours(self, site, radius_rad, exclude):
         """Alive clusters (ids) whose representative lies within ``radius_rad``."""
@@ -219,7 +228,8 @@ class _Group:
         flag = self._flag
         flag[incoming] = True
         changed = {}
-        for c in np.unique(np.concatenate([leaving_to, self.labels[incoming]])):
+        # (a handful of clusters: a sorted Python set is cheaper than np.unique)
+        for c in sorted(set(leaving_to.tolist()) | set(self.labels[incoming].tolist())):
             members = self.members[c]
             kept = ~flag[members]
             added = leaving[leaving_to == c]
@@ -243,10 +253,10 @@ class _Group:
         self.dist[incoming] = d_out[move_in]
         # (site, radius) of every changed cluster before and after the move.
         touched = [(reps[j], self.radius[j])]
-        self._hulls[j] = None
+        self._hulls[j] = self._hull_positions[j] = None
         self.version[j] += 1
         for c, members in changed.items():
-            self._hulls[c] = None
+            self._hulls[c] = self._hull_positions[c] = None
             self.version[c] += 1
             self.members[c] = members
             self.spans[c] = span_of(xyz, members, D)[0]
@@ -279,12 +289,16 @@ class _Group:
         representatives nearest to its members when one of its candidates could lose
         them, which lie within s_k + R_k of r_k; nothing else.
         """
-        diff = self.xyz[self.reps][None, :, :] - self.xyz[sites][:, None, :]
-        half_chord = 0.5 * np.sqrt(np.einsum("tij,tij->ti", diff, diff))
-        angle = 2.0 * np.arcsin(np.minimum(half_chord, 1.0))
-        reach = np.maximum(2.0 * radii[:, None], self.spans) + self.radius
-        hit = (angle <= reach * (1.0 + 1e-9) + 1e-12).any(axis=0)
-        self.dirty[hit & self.alive] = True
+        within_reach_of_sites(
+            self.xyz,
+            sites,
+            radii,
+            self.reps,
+            self.spans,
+            self.radius,
+            self.alive,
+            self.dirty,
+        )
 
     # -- k-medoid swaps -----------------------------------------------------------
     def optimise_cluster(self, j, rng):
@@ -296,13 +310,10 @@ class _Group:
         xyz, w, D = self.xyz, self.w, self.D
         rep = self.reps[j]
         # Alive clusters within 3 D of rep (angles to every representative).
-        diff = xyz[self.reps] - xyz[rep]
-        gap = 2.0 * np.arcsin(
-            np.minimum(0.5 * np.sqrt(np.einsum("ij,ij->i", diff, diff)), 1.0)
-        )
+        gap = angles_to(xyz, self.reps, rep)
         near = (gap <= 3.0 * D * (1.0 + 1e-9)) & self.alive
         near[j] = False
-        around = np.flatnonzero(near)
+        around = near.nonzero()[0]
         gap = gap[around]
         radius = float(self.dist[own].max())
         # Rivals (nearest other representatives) matter only for members that some
@@ -339,18 +350,23 @@ class _Group:
         )
         current = float(w[own] @ self.dist[own] + w[outsiders] @ d_out)
         threshold = current - (1e-10 * current + 1e-300)
-        sizes = np.array([self.members[c].shape[0] for c in nbr], dtype=np.int64)
-        nbr_indptr = np.zeros(nbr.shape[0] + 1, dtype=np.int64)
-        np.cumsum(sizes, out=nbr_indptr[1:])
-        nbr_members = self._gather(nbr)
+        # Few neighbours: CSR offsets by Python accumulation beat numpy calls.
+        nbr_list = nbr.tolist()
+        nbr_arrays = [self.members[c] for c in nbr_list]
+        nbr_indptr = np.array(
+            list(accumulate((m.shape[0] for m in nbr_arrays), initial=0)),
+            dtype=np.int64,
+        )
+        nbr_members = np.concatenate(nbr_arrays) if nbr_arrays else _EMPTY
         receiver = nearest[0]
-        own_hull = np.searchsorted(own, self.hull(j)).astype(np.int64)
-        hulls = [self.hull(c) for c in nbr]
-        hull_indptr = np.zeros(nbr.shape[0] + 1, dtype=np.int64)
-        np.cumsum([h.shape[0] for h in hulls], out=hull_indptr[1:])
+        own_hull = self.hull_positions(j)
+        hulls = [self.hull(c) for c in nbr_list]
+        hull_indptr = np.array(
+            list(accumulate((h.shape[0] for h in hulls), initial=0)), dtype=np.int64
+        )
         hull_sites = np.concatenate(hulls) if hulls else _EMPTY
-        cand = np.flatnonzero(own != rep).astype(np.int64)
-        order = rng.permutation(cand.shape[0]).astype(np.int64)
+        cand = (own != rep).nonzero()[0]
+        order = rng.permutation(cand.shape[0])
         lower = np.zeros(cand.shape[0])
         t, _, n_refused = first_improving_swap(
             xyz,

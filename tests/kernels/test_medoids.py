@@ -21,6 +21,7 @@ from skgeoclust._kernels.medoids import (
     spans_of_clusters,
     weighted_medoid,
     within_reach,
+    within_reach_of_sites,
 )
 from skgeoclust._kernels.unionfind import connected_components
 from skgeoclust.geometry import EARTH_RADIUS_KM, latlon_to_unit_vectors
@@ -301,3 +302,25 @@ def test_connected_components_equal_scipy(seed, n, n_edges):
     assert np.all(np.diff(first) > 0)
     for c in range(n_ref):
         assert np.unique(ref[labels == c]).size == 1
+
+
+@given(seed=st.integers(0, 2**31 - 1), n_sites=st.integers(1, 4))
+def test_within_reach_of_sites_matches_the_dense_rule(seed, n_sites):
+    rng = np.random.default_rng(seed)
+    xyz = rng.normal(size=(60, 3))
+    xyz /= np.linalg.norm(xyz, axis=1, keepdims=True)
+    reps = rng.choice(60, 25, replace=False).astype(np.int64)
+    spans, radius = rng.uniform(0, 0.6, 25), rng.uniform(0, 0.4, 25)
+    alive = rng.random(25) < 0.8
+    dirty = rng.random(25) < 0.2
+    sites = rng.choice(60, n_sites).astype(np.int64)
+    radii = rng.uniform(0, 0.5, n_sites)
+    angle = 2 * np.arcsin(
+        np.minimum(
+            0.5 * np.linalg.norm(xyz[reps][None] - xyz[sites][:, None], axis=2), 1.0
+        )
+    )
+    reach = np.maximum(2 * radii[:, None], spans) + radius
+    expected = dirty | ((angle <= reach * (1 + 1e-9) + 1e-12).any(axis=0) & alive)
+    within_reach_of_sites(xyz, sites, radii, reps, spans, radius, alive, dirty)
+    np.testing.assert_array_equal(dirty, expected)
