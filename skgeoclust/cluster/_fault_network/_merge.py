@@ -330,7 +330,7 @@ class MergeEngine:
         """Candidate mergers of kernels ``A[t]`` and ``B[t]``: moment-matched
         Gaussians (vectorised) and their gains.
 
-        With ``estimate`` (lazy global criterion), pairs with a finite estimate
+        With ``estimate`` (lazy gains), pairs with a finite estimate
         store it as a stale gain, evaluated exactly only if it reaches the top;
         the others are evaluated now.
         """
@@ -546,8 +546,9 @@ class MergeEngine:
     def merge_pass(self, criterion):
         """Merge the best positive-gain pair until none is left; returns the count.
 
-        Global criterion: a merge is made only on a fresh, exact gain that is at
-        least every other stored gain. With ``lazy``, gains moved by a merge (and
+        A merge is made only on a fresh, exact gain that is at least every other
+        stored gain (global gains are re-evaluated before every merge, for the
+        marking tolerance of their updates). With ``lazy``, gains moved by a merge (and
         the gains of the new kernel's pairs, seeded from its parents' pairs with
         the same partner) are stale estimates, evaluated exactly only when they
         reach the top; a pass ends only when every gain is fresh and none is
