@@ -1122,3 +1122,157 @@ def within_reach(xyz, own, outsiders, d_out, slack_rad):
         if outside > np.sin(reach):
             keep[s] = False
     return keep
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def scan_clusters(xyz, reps, alive, radius, j, rival_reach, max_span_rad, pool, start):
+    """Clusters that a swap scan of cluster ``j`` reads (all other alive ones within
+    3 ``max_span_rad`` of its representative, in id order).
+
+    Cluster ``c``'s members are ``pool[start[c] : start[c + 1]]`` here for
+    ``start`` of shape (2 k,), the end of cluster ``c`` at ``start[k + c]``.
+
+    Returns
+    -------
+    nbr, nbr_indptr, nbr_members : ndarray
+        Those within ``rival_reach`` (rivals of members a candidate could lose),
+        and their members in CSR form.
+    gathered : ndarray
+        Members of those ``c`` within ``2 radius[c] + radius[j]`` (whose events
+        could move in), cluster by cluster.
+    """
+    rep = reps[j]
+    n = reps.shape[0]
+    nbr = np.empty(n, dtype=np.int64)
+    sources = np.empty(n, dtype=np.int64)
+    n_nbr = 0
+    n_src = 0
+    size_nbr = 0
+    size_src = 0
+    near = 3.0 * max_span_rad * (1.0 + 1e-9)
+    rival = rival_reach * (1.0 + 1e-9) + 1e-12
+    r_j = radius[j]
+    for c in range(n):
+        if c == j or not alive[c]:
+            continue
+        gap = angle_between(xyz, reps[c], rep)
+        if not gap <= near:
+            continue
+        if gap <= rival:
+            nbr[n_nbr] = c
+            n_nbr += 1
+            size_nbr += start[n + c] - start[c]
+        if gap <= (2.0 * radius[c] + r_j) * (1.0 + 1e-9) + 1e-12:
+            sources[n_src] = c
+            n_src += 1
+            size_src += start[n + c] - start[c]
+    nbr_indptr = np.empty(n_nbr + 1, dtype=np.int64)
+    nbr_members = np.empty(size_nbr, dtype=np.int64)
+    nbr_indptr[0] = 0
+    for t in range(n_nbr):
+        c = nbr[t]
+        lo = nbr_indptr[t]
+        nbr_indptr[t + 1] = lo + start[n + c] - start[c]
+        nbr_members[lo : nbr_indptr[t + 1]] = pool[start[c] : start[n + c]]
+    gathered = np.empty(size_src, dtype=np.int64)
+    lo = 0
+    for t in range(n_src):
+        c = sources[t]
+        gathered[lo : lo + start[n + c] - start[c]] = pool[start[c] : start[n + c]]
+        lo += start[n + c] - start[c]
+    return nbr[:n_nbr].copy(), nbr_indptr, nbr_members, gathered
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def scan_points(
+    xyz, w, reps, labels, dist, own, rep, r_j, nbr_reps, gathered, hull_min
+):
+    """Points, caps and rivals of a swap scan of the cluster with members ``own``
+    (representative ``rep``, members within ``r_j`` of it), for
+    :func:`first_improving_swap`.
+
+    ``gathered`` are the events of the clusters whose events could move in; only
+    those within their distance plus ``r_j`` of ``rep`` are kept, and when more
+    than ``hull_min`` remain, only those within their distance of the hull of
+    ``own`` (:func:`within_reach`). Returns ``(which, caps_own, outsiders, pts, caps,
+    rivals, current, cand)``: the nearest of ``nbr_reps`` to each member and its
+    distance, the kept events, the points and caps (members first), the
+    rival sites (-1: none), the objective ``M`` of members and kept events, and
+    the positions in ``own`` of the candidates (all but ``rep``).
+    """
+    n_own = own.shape[0]
+    which, caps_own = nearest_of_list(xyz, own, nbr_reps)
+    m = gathered.shape[0]
+    keep = np.empty(m, dtype=np.bool_)
+    n_out = 0
+    for s in range(m):
+        keep[s] = (
+            angle_between(xyz, gathered[s], rep) <= dist[gathered[s]] + r_j + 1e-12
+        )
+        n_out += keep[s]
+    outsiders = gathered[keep]
+    d_out = dist[outsiders]
+    if n_out > hull_min:
+        reach = within_reach(xyz, own, outsiders, d_out, 1e-9)
+        outsiders = outsiders[reach]
+        d_out = d_out[reach]
+        n_out = outsiders.shape[0]
+    n = n_own + n_out
+    pts = np.empty(n, dtype=np.int64)
+    caps = np.empty(n)
+    rivals = np.empty(n, dtype=np.int64)
+    w_own = np.empty(n_own)
+    d_own = np.empty(n_own)
+    cand = np.empty(n_own, dtype=np.int64)
+    n_cand = 0
+    for s in range(n_own):
+        i = own[s]
+        pts[s] = i
+        caps[s] = caps_own[s]
+        rivals[s] = nbr_reps[which[s]] if which[s] >= 0 else -1
+        w_own[s] = w[i]
+        d_own[s] = dist[i]
+        if i != rep:
+            cand[n_cand] = s
+            n_cand += 1
+    w_out = np.empty(n_out)
+    for s in range(n_out):
+        i = outsiders[s]
+        pts[n_own + s] = i
+        caps[n_own + s] = d_out[s]
+        rivals[n_own + s] = reps[labels[i]]
+        w_out[s] = w[i]
+    # np.dot as in numpy (the same BLAS sum), so the threshold is bit-identical.
+    current = np.dot(w_own, d_own) + np.dot(w_out, d_out)
+    return which, caps_own, outsiders, pts, caps, rivals, current, cand[:n_cand].copy()
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def split_for_move(
+    xyz, own, x, which, d_other, nbr_reps, outsiders, dist, labels, reps
+):
+    """Who keeps or joins a cluster whose representative becomes ``x``.
+
+    Returns ``(stay, d_x, move_in, d_out)``: which of ``own`` are closer to ``x``
+    than to their nearest other representative ``nbr_reps[which]`` at ``d_other``
+    (``x`` itself always; ties: smaller site) and their angles to ``x``, and which
+    of ``outsiders`` are closer to ``x`` than to their own representative
+    (``dist``, ``reps[labels]``; same ties) and their angles to ``x``.
+    """
+    n = own.shape[0]
+    stay = np.empty(n, dtype=np.bool_)
+    d_x = np.empty(n)
+    for s in range(n):
+        d = angle_between(xyz, own[s], x)
+        d_x[s] = d
+        other = nbr_reps[which[s]] if which[s] >= 0 else -1
+        stay[s] = d < d_other[s] or (d == d_other[s] and x < other) or own[s] == x
+    m = outsiders.shape[0]
+    move_in = np.empty(m, dtype=np.bool_)
+    d_out = np.empty(m)
+    for s in range(m):
+        i = outsiders[s]
+        d = angle_between(xyz, i, x)
+        d_out[s] = d
+        move_in[s] = d < dist[i] or (d == dist[i] and x < reps[labels[i]])
+    return stay, d_x, move_in, d_out

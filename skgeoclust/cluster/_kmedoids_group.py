@@ -16,8 +16,11 @@ from skgeoclust._kernels.medoids import (
     medial_side,
     nearest_of_list,
     nearest_representative,
+    scan_clusters,
+    scan_points,
     span_of,
     spans_of_clusters,
+    split_for_move,
     weighted_medoid,
     within_reach,
     within_reach_of_sites,
@@ -137,6 +140,7 @@ class _Group:
         self.labels = labels
         self.dist = dist
         self.members = [order[indptr[c] : indptr[c + 1]] for c in range(len(rep_sites))]
+        self._repool()
         self.spans = spans.copy()
         # Largest distance from each representative to its members.
         self.radius = np.zeros(rep_sites.shape[0])
@@ -152,6 +156,32 @@ class _Group:
         self._union_medoids = {}
 
     # -- helpers ------------------------------------------------------------------
+    def _repool(self, room=0):
+        """Copy ``self.members`` into one flat pool (with room to append to): cluster
+        ``c`` at ``_pool[_bounds[c] : _bounds[k + c]]``, for the scan kernels."""
+        k = len(self.members)
+        sizes = np.array([m.shape[0] for m in self.members], dtype=np.int64)
+        self._bounds = np.zeros(2 * k, dtype=np.int64)
+        np.cumsum(sizes[:-1], out=self._bounds[1:k])
+        self._bounds[k:] = self._bounds[:k] + sizes
+        self._pool_end = int(sizes.sum())
+        self._pool = np.empty(4 * (self._pool_end + room) + 64, dtype=np.int64)
+        if k:
+            np.concatenate(self.members, out=self._pool[: self._pool_end])
+
+    def _set_members(self, c, members):
+        """Make ``members`` (sorted) cluster ``c``'s events."""
+        self.members[c] = members
+        n = members.shape[0]
+        end = self._pool_end
+        if end + n > self._pool.shape[0]:
+            self._repool(n)
+            return
+        self._pool[end : end + n] = members
+        self._bounds[c] = end
+        self._bounds[len(self.members) + c] = end + n
+        self._pool_end = end + n
+
     def hull(self, c):
         """Hull vertices of cluster ``c`` (cached until the cluster changes)."""
         if self._hulls.get(c) is None:
@@ -197,16 +227,18 @@ class _Group:
         which, d_other = nearest
         if outsiders is None:
             outsiders = self._gather(nbr)
-        d_x = angles_to(xyz, own, x)
-        if nbr_reps.shape[0]:
-            other_site = np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
-        else:
-            other_site = np.full(own.shape[0], -1, dtype=np.int64)
-        stay = (d_x < d_other) | ((d_x == d_other) & (x < other_site))
-        stay[own == x] = True
-        d_out = angles_to(xyz, outsiders, x)
-        cur = self.dist[outsiders]
-        move_in = (d_out < cur) | ((d_out == cur) & (x < reps[self.labels[outsiders]]))
+        stay, d_x, move_in, d_out = split_for_move(
+            xyz,
+            own,
+            x,
+            which,
+            d_other,
+            nbr_reps,
+            outsiders,
+            self.dist,
+            self.labels,
+            reps,
+        )
         incoming = outsiders[move_in]
         if dead is None:
             # A swap: what stays is part of cluster j, already within the span.
@@ -258,12 +290,12 @@ class _Group:
         for c, members in changed.items():
             self._hulls[c] = self._hull_positions[c] = None
             self.version[c] += 1
-            self.members[c] = members
+            self._set_members(c, members)
             self.spans[c] = span_of(xyz, members, D)[0]
             old_radius = self.radius[c]
             self.radius[c] = self.dist[members].max()
             touched.append((reps[c], max(old_radius, self.radius[c])))
-        self.members[j] = new_j
+        self._set_members(j, new_j)
         self.spans[j] = span_of(xyz, new_j, D)[0] if span_j is None else span_j
         self.radius[j] = self.dist[new_j].max()
         touched.append((x, self.radius[j]))
@@ -271,7 +303,7 @@ class _Group:
         if dead is not None:
             touched.append((reps[dead], self.radius[dead]))
             self.alive[dead] = False
-            self.members[dead] = _EMPTY
+            self._set_members(dead, _EMPTY)
         sites, radii = zip(*touched)
         self.mark_dirty(np.array(sites), np.array(radii))
         self.dirty[j] = True
@@ -309,55 +341,42 @@ class _Group:
             return False
         xyz, w, D = self.xyz, self.w, self.D
         rep = self.reps[j]
-        # Alive clusters within 3 D of rep (angles to every representative).
-        gap = angles_to(xyz, self.reps, rep)
-        near = (gap <= 3.0 * D * (1.0 + 1e-9)) & self.alive
-        near[j] = False
-        around = near.nonzero()[0]
-        gap = gap[around]
-        radius = float(self.dist[own].max())
-        # Rivals (nearest other representatives) matter only for members that some
-        # candidate, at most the span away, could lose: within radius + span of rep.
-        nbr = around[gap <= (radius + self.spans[j]) * (1.0 + 1e-9) + 1e-12]
-        # Events of cluster c can move in only if c's representative is within
-        # 2 R_c + radius of rep (R_c: largest distance of c's events to it).
-        sources = around[
-            gap <= (2.0 * self.radius[around] + radius) * (1.0 + 1e-9) + 1e-12
-        ]
-        nearest = nearest_of_list(xyz, own, self.reps[nbr])
-        caps_own = nearest[1]
-        outsiders = self._gather(sources)
-        d_out = self.dist[outsiders]
-        if outsiders.shape[0]:
-            # An event of a neighbour moves in only if some member x is closer than
-            # its current distance, and d(i, x) >= d(i, rep) - (radius of j).
-            reach = angles_to(xyz, outsiders, rep) <= d_out + radius + 1e-12
-            outsiders, d_out = outsiders[reach], d_out[reach]
-        if outsiders.shape[0] > _HULL_REACH_MIN and D <= _HULL_REACH_MAX_SPAN_RAD:
-            # Sharper: within d_out of the spherical convex hull of cluster j
-            # (next to a dense cluster, a thin strip of it instead of all of it).
-            reach = within_reach(xyz, own, outsiders, d_out, 1e-9)
-            outsiders, d_out = outsiders[reach], d_out[reach]
-        pts = np.concatenate([own, outsiders])
-        caps = np.concatenate([caps_own, d_out])
-        if nbr.shape[0]:
-            own_rivals = self.reps[nbr][np.maximum(nearest[0], 0)]
-            own_rivals[nearest[0] < 0] = -1
-        else:
-            own_rivals = np.full(own.shape[0], -1, dtype=np.int64)
-        rivals = np.concatenate([own_rivals, self.reps[self.labels[outsiders]]]).astype(
-            np.int64
+        # Clusters within 3 D of rep. Rivals (nearest other representatives) matter
+        # only for members that some candidate, at most the span away, could lose:
+        # within radius + span of rep. Events of cluster c can move in only if c's
+        # representative is within 2 R_c + radius of rep (R_c: largest distance of
+        # c's events to it; self.radius[j] is the largest of dist[own]).
+        radius = self.radius[j]
+        nbr, nbr_indptr, nbr_members, gathered = scan_clusters(
+            xyz,
+            self.reps,
+            self.alive,
+            self.radius,
+            j,
+            radius + self.spans[j],
+            D,
+            self._pool,
+            self._bounds,
         )
-        current = float(w[own] @ self.dist[own] + w[outsiders] @ d_out)
+        # An event of a neighbour moves in only if some member x is closer than its
+        # current distance, and d(i, x) >= d(i, rep) - (radius of j). Next to a
+        # dense cluster, sharper: within d_out of the spherical convex hull of j.
+        which, caps_own, outsiders, pts, caps, rivals, current, cand = scan_points(
+            xyz,
+            w,
+            self.reps,
+            self.labels,
+            self.dist,
+            own,
+            rep,
+            radius,
+            self.reps[nbr],
+            gathered,
+            _HULL_REACH_MIN if D <= _HULL_REACH_MAX_SPAN_RAD else xyz.shape[0],
+        )
+        nearest = (which, caps_own)
         threshold = current - (1e-10 * current + 1e-300)
-        # Few neighbours: CSR offsets by Python accumulation beat numpy calls.
         nbr_list = nbr.tolist()
-        nbr_arrays = [self.members[c] for c in nbr_list]
-        nbr_indptr = np.array(
-            list(accumulate((m.shape[0] for m in nbr_arrays), initial=0)),
-            dtype=np.int64,
-        )
-        nbr_members = np.concatenate(nbr_arrays) if nbr_arrays else _EMPTY
         receiver = nearest[0]
         own_hull = self.hull_positions(j)
         hulls = [self.hull(c) for c in nbr_list]
@@ -365,7 +384,6 @@ class _Group:
             list(accumulate((h.shape[0] for h in hulls), initial=0)), dtype=np.int64
         )
         hull_sites = np.concatenate(hulls) if hulls else _EMPTY
-        cand = (own != rep).nonzero()[0]
         order = rng.permutation(cand.shape[0])
         lower = np.zeros(cand.shape[0])
         t, _, n_refused = first_improving_swap(

@@ -1,0 +1,144 @@
+"""Scan-context kernels of SphericalKMedoids against their numpy formulations.
+
+The kernels replace numpy code in ``_Group.optimise_cluster`` and ``try_move``; the
+clustering must not change, so every output is compared for exact equality.
+"""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from skgeoclust._kernels.medoids import (
+    angles_to,
+    nearest_of_list,
+    scan_clusters,
+    scan_points,
+    split_for_move,
+    within_reach,
+)
+from skgeoclust.geometry import latlon_to_unit_vectors
+
+
+def _state(seed, n, k):
+    """Random clustering of n sites about k representatives (labels, dist exact)."""
+    rng = np.random.default_rng(seed)
+    lat = rng.uniform(-3.0, 3.0, n)
+    lon = rng.uniform(-3.0, 3.0, n)
+    # Repeated sites make ties in distance.
+    lat[: n // 8] = lat[n // 8 : 2 * (n // 8)]
+    lon[: n // 8] = lon[n // 8 : 2 * (n // 8)]
+    xyz = latlon_to_unit_vectors(lat, lon)
+    reps = np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
+    d = np.stack([angles_to(xyz, np.arange(n, dtype=np.int64), r) for r in reps], 1)
+    labels = np.argmin(d, axis=1).astype(np.int64)
+    labels[reps] = np.arange(k)
+    dist = d[np.arange(n), labels]
+    members = [np.flatnonzero(labels == c).astype(np.int64) for c in range(k)]
+    radius = np.array([dist[m].max() for m in members])
+    alive = rng.random(k) < 0.85
+    return rng, xyz, rng.random(n) + 0.5, reps, labels, dist, members, radius, alive
+
+
+def _rival_sites(which, nbr_reps):
+    if nbr_reps.shape[0] == 0:
+        return np.full(which.shape[0], -1, dtype=np.int64)
+    return np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(8, 120),
+    k=st.integers(1, 8),
+    limit=st.sampled_from([0.01, 0.03, 0.1]),
+)
+def test_scan_clusters_equals_numpy(seed, n, k, limit):
+    rng, xyz, _, reps, _, _, members, radius, alive = _state(seed, n, k)
+    # Pool with stale copies in between, as after appends.
+    pool, bounds = [], np.zeros(2 * k, dtype=np.int64)
+    for c in rng.permutation(k):
+        pool.append(rng.integers(0, n, 3))
+        bounds[c] = sum(p.shape[0] for p in pool)
+        bounds[k + c] = bounds[c] + members[c].shape[0]
+        pool.append(members[c])
+    pool = np.concatenate(pool).astype(np.int64)
+    j = int(rng.integers(k))
+    rival_reach = radius[j] + rng.uniform(0.0, limit)
+    nbr, nbr_indptr, nbr_members, gathered = scan_clusters(
+        xyz, reps, alive, radius, j, rival_reach, limit, pool, bounds
+    )
+    gap = angles_to(xyz, reps, reps[j])
+    near = (gap <= 3.0 * limit * (1.0 + 1e-9)) & alive
+    near[j] = False
+    around = near.nonzero()[0]
+    gap = gap[around]
+    want_nbr = around[gap <= rival_reach * (1.0 + 1e-9) + 1e-12]
+    sources = around[gap <= (2.0 * radius[around] + radius[j]) * (1.0 + 1e-9) + 1e-12]
+    assert_array_equal(nbr, want_nbr)
+    sizes = [members[c].shape[0] for c in want_nbr]
+    assert_array_equal(nbr_indptr, np.concatenate([[0], np.cumsum(sizes)]))
+    assert_array_equal(
+        nbr_members, np.concatenate([members[c] for c in want_nbr] + [[]])
+    )
+    assert_array_equal(gathered, np.concatenate([members[c] for c in sources] + [[]]))
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(8, 150),
+    k=st.integers(2, 8),
+    hull_min=st.sampled_from([0, 5, 10**6]),
+)
+def test_scan_points_equals_numpy(seed, n, k, hull_min):
+    rng, xyz, w, reps, labels, dist, members, radius, _ = _state(seed, n, k)
+    j = int(rng.integers(k))
+    own, rep = members[j], reps[j]
+    others = np.setdiff1d(np.arange(k), [j])
+    nbr = others[rng.random(others.shape[0]) < 0.7]
+    gathered = np.concatenate([members[c] for c in others] + [[]]).astype(np.int64)
+    got = scan_points(
+        xyz, w, reps, labels, dist, own, rep, radius[j], reps[nbr], gathered, hull_min
+    )
+    which, caps_own = nearest_of_list(xyz, own, reps[nbr])
+    d_out = dist[gathered]
+    reach = angles_to(xyz, gathered, rep) <= d_out + radius[j] + 1e-12
+    outsiders, d_out = gathered[reach], d_out[reach]
+    if outsiders.shape[0] > hull_min:
+        reach = within_reach(xyz, own, outsiders, d_out, 1e-9)
+        outsiders, d_out = outsiders[reach], d_out[reach]
+    own_rivals = _rival_sites(which, reps[nbr])
+    current = float(w[own] @ dist[own] + w[outsiders] @ d_out)
+    assert_array_equal(got[0], which)
+    assert_array_equal(got[1], caps_own)
+    assert_array_equal(got[2], outsiders)
+    assert_array_equal(got[3], np.concatenate([own, outsiders]))
+    assert_array_equal(got[4], np.concatenate([caps_own, d_out]))
+    assert_array_equal(got[5], np.concatenate([own_rivals, reps[labels[outsiders]]]))
+    assert got[6] == current
+    assert_array_equal(got[7], (own != rep).nonzero()[0])
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(8, 150), k=st.integers(1, 8))
+def test_split_for_move_equals_numpy(seed, n, k):
+    rng, xyz, _, reps, labels, dist, members, _, _ = _state(seed, n, k)
+    j = int(rng.integers(k))
+    own = members[j]
+    x = own[rng.integers(own.shape[0])]
+    others = np.setdiff1d(np.arange(k), [j])
+    nbr = others[rng.random(others.shape[0]) < 0.7]
+    which, d_other = nearest_of_list(xyz, own, reps[nbr])
+    outsiders = np.concatenate([members[c] for c in others] + [[]]).astype(np.int64)
+    stay, d_x, move_in, d_out = split_for_move(
+        xyz, own, x, which, d_other, reps[nbr], outsiders, dist, labels, reps
+    )
+    want_d_x = angles_to(xyz, own, x)
+    other_site = _rival_sites(which, reps[nbr])
+    want_stay = (want_d_x < d_other) | ((want_d_x == d_other) & (x < other_site))
+    want_stay[own == x] = True
+    want_d_out = angles_to(xyz, outsiders, x)
+    cur = dist[outsiders]
+    want_in = (want_d_out < cur) | ((want_d_out == cur) & (x < reps[labels[outsiders]]))
+    assert_array_equal(stay, want_stay)
+    assert_array_equal(d_x, want_d_x)
+    assert_array_equal(move_in, want_in)
+    assert_array_equal(d_out, want_d_out)
