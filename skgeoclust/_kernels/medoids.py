@@ -220,6 +220,14 @@ def hull_vertices(xyz, idx):
     spherical convex hull (for any point within 40 degrees too, the farthest member
     is a vertex); otherwise all of ``idx``.
     """
+    return _hull_or_all(xyz, idx)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _hull_or_all(xyz, idx):
+    # hull_vertices for kernels: a cached kernel calling the dispatcher
+    # hull_vertices made later Python calls of it fail to box their result
+    # ("NRT_adapt_ndarray_to_python: descr is NULL", numba 0.68 with cache=True).
     if idx.shape[0] <= 3:
         return idx.copy()
     cx, cy, cz, narrow = _mean_direction(xyz, idx)
@@ -1125,12 +1133,28 @@ def within_reach(xyz, own, outsiders, d_out, slack_rad):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def scan_clusters(xyz, reps, alive, radius, j, rival_reach, max_span_rad, pool, start):
+def scan_clusters(
+    xyz,
+    reps,
+    alive,
+    radius,
+    j,
+    rival_reach,
+    max_span_rad,
+    pool,
+    start,
+    hull_pool,
+    hull_start,
+    hull_end,
+):
     """Clusters that a swap scan of cluster ``j`` reads (all other alive ones within
     3 ``max_span_rad`` of its representative, in id order).
 
     Cluster ``c``'s members are ``pool[start[c] : start[c + 1]]`` here for
-    ``start`` of shape (2 k,), the end of cluster ``c`` at ``start[k + c]``.
+    ``start`` of shape (2 k,), the end of cluster ``c`` at ``start[k + c]``; its
+    hull vertices likewise in ``hull_pool`` and ``hull_start`` (-1: not known yet).
+    The hulls of ``nbr`` not known yet are computed and appended at ``hull_end``
+    (``hull_pool`` must have room for every member of ``nbr``).
 
     Returns
     -------
@@ -1140,6 +1164,10 @@ def scan_clusters(xyz, reps, alive, radius, j, rival_reach, max_span_rad, pool, 
     gathered : ndarray
         Members of those ``c`` within ``2 radius[c] + radius[j]`` (whose events
         could move in), cluster by cluster.
+    hull_indptr, hull_sites : ndarray
+        Hull vertices of ``nbr`` in CSR form.
+    hull_end : int
+        New end of ``hull_pool``.
     """
     rep = reps[j]
     n = reps.shape[0]
@@ -1180,7 +1208,32 @@ def scan_clusters(xyz, reps, alive, radius, j, rival_reach, max_span_rad, pool, 
         c = sources[t]
         gathered[lo : lo + start[n + c] - start[c]] = pool[start[c] : start[n + c]]
         lo += start[n + c] - start[c]
-    return nbr[:n_nbr].copy(), nbr_indptr, nbr_members, gathered
+    hull_indptr = np.empty(n_nbr + 1, dtype=np.int64)
+    hull_indptr[0] = 0
+    for t in range(n_nbr):
+        c = nbr[t]
+        if hull_start[c] < 0:
+            h = _hull_or_all(xyz, nbr_members[nbr_indptr[t] : nbr_indptr[t + 1]])
+            hull_pool[hull_end : hull_end + h.shape[0]] = h
+            hull_start[c] = hull_end
+            hull_end += h.shape[0]
+            hull_start[n + c] = hull_end
+        hull_indptr[t + 1] = hull_indptr[t] + hull_start[n + c] - hull_start[c]
+    hull_sites = np.empty(hull_indptr[n_nbr], dtype=np.int64)
+    for t in range(n_nbr):
+        c = nbr[t]
+        hull_sites[hull_indptr[t] : hull_indptr[t + 1]] = hull_pool[
+            hull_start[c] : hull_start[n + c]
+        ]
+    return (
+        nbr[:n_nbr].copy(),
+        nbr_indptr,
+        nbr_members,
+        gathered,
+        hull_indptr,
+        hull_sites,
+        hull_end,
+    )
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)

@@ -1,7 +1,6 @@
 """Span-constrained k-medoids of one event group (medial-axis start, swaps, merges)."""
 # SPDX-License-Identifier: BSD-3-Clause
 
-from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -147,7 +146,11 @@ class _Group:
         np.maximum.at(self.radius, labels, dist)
         # Clusters whose surroundings changed since their last full candidate scan.
         self.dirty = np.ones(rep_sites.shape[0], dtype=bool)
-        self._hulls = {}
+        # Hull vertices of cluster c: _hull_pool[_hull_bounds[c] : _hull_bounds[k + c]]
+        # (-1: not known yet), appended as they are computed.
+        self._hull_bounds = np.full(2 * rep_sites.shape[0], -1, dtype=np.int64)
+        self._hull_pool = np.empty(2 * self.sites.shape[0] + 64, dtype=np.int64)
+        self._hull_end = 0
         self._hull_positions = {}
         # Membership versions, and the pairs (with versions) whose union is too wide.
         self.version = np.zeros(rep_sites.shape[0], dtype=np.int64)
@@ -184,9 +187,35 @@ class _Group:
 
     def hull(self, c):
         """Hull vertices of cluster ``c`` (cached until the cluster changes)."""
-        if self._hulls.get(c) is None:
-            self._hulls[c] = hull_vertices(self.xyz, self.members[c])
-        return self._hulls[c]
+        bounds = self._hull_bounds
+        if bounds[c] < 0:
+            h = hull_vertices(self.xyz, self.members[c])
+            self._hull_room(h.shape[0])
+            end = self._hull_end
+            self._hull_pool[end : end + h.shape[0]] = h
+            bounds[c] = end
+            self._hull_end = bounds[len(self.members) + c] = end + h.shape[0]
+            return h
+        return self._hull_pool[bounds[c] : bounds[len(self.members) + c]]
+
+    def _hull_room(self, n):
+        """Make room for ``n`` more hull vertices (a new pool of the known hulls;
+        arrays handed out before stay valid)."""
+        if self._hull_end + n <= self._hull_pool.shape[0]:
+            return
+        k = len(self.members)
+        bounds = self._hull_bounds
+        known = np.flatnonzero(bounds[:k] >= 0)
+        parts = [self._hull_pool[bounds[c] : bounds[k + c]] for c in known]
+        sizes = np.array([p.shape[0] for p in parts], dtype=np.int64)
+        total = int(sizes.sum())
+        pool = np.empty(2 * (total + n) + 2 * self.sites.shape[0] + 64, dtype=np.int64)
+        if parts:
+            np.concatenate(parts, out=pool[:total])
+        bounds[known] = np.cumsum(sizes) - sizes
+        bounds[k + known] = bounds[known] + sizes
+        self._hull_pool = pool
+        self._hull_end = total
 
     def hull_positions(self, c):
         """Positions of cluster ``c``'s hull vertices in its sorted members."""
@@ -285,10 +314,12 @@ class _Group:
         self.dist[incoming] = d_out[move_in]
         # (site, radius) of every changed cluster before and after the move.
         touched = [(reps[j], self.radius[j])]
-        self._hulls[j] = self._hull_positions[j] = None
+        self._hull_bounds[j] = -1
+        self._hull_positions[j] = None
         self.version[j] += 1
         for c, members in changed.items():
-            self._hulls[c] = self._hull_positions[c] = None
+            self._hull_bounds[c] = -1
+            self._hull_positions[c] = None
             self.version[c] += 1
             self._set_members(c, members)
             self.spans[c] = span_of(xyz, members, D)[0]
@@ -347,7 +378,17 @@ class _Group:
         # representative is within 2 R_c + radius of rep (R_c: largest distance of
         # c's events to it; self.radius[j] is the largest of dist[own]).
         radius = self.radius[j]
-        nbr, nbr_indptr, nbr_members, gathered = scan_clusters(
+        # (room for the hulls of all neighbours, computed in the kernel when unknown)
+        self._hull_room(self.sites.shape[0])
+        (
+            nbr,
+            nbr_indptr,
+            nbr_members,
+            gathered,
+            hull_indptr,
+            hull_sites,
+            self._hull_end,
+        ) = scan_clusters(
             xyz,
             self.reps,
             self.alive,
@@ -357,6 +398,9 @@ class _Group:
             D,
             self._pool,
             self._bounds,
+            self._hull_pool,
+            self._hull_bounds,
+            self._hull_end,
         )
         # An event of a neighbour moves in only if some member x is closer than its
         # current distance, and d(i, x) >= d(i, rep) - (radius of j). Next to a
@@ -376,14 +420,8 @@ class _Group:
         )
         nearest = (which, caps_own)
         threshold = current - (1e-10 * current + 1e-300)
-        nbr_list = nbr.tolist()
         receiver = nearest[0]
         own_hull = self.hull_positions(j)
-        hulls = [self.hull(c) for c in nbr_list]
-        hull_indptr = np.array(
-            list(accumulate((h.shape[0] for h in hulls), initial=0)), dtype=np.int64
-        )
-        hull_sites = np.concatenate(hulls) if hulls else _EMPTY
         order = rng.permutation(cand.shape[0])
         lower = np.zeros(cand.shape[0])
         t, _, n_refused = first_improving_swap(

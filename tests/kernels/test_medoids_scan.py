@@ -11,6 +11,7 @@ from numpy.testing import assert_array_equal
 
 from skgeoclust._kernels.medoids import (
     angles_to,
+    hull_vertices,
     nearest_of_list,
     scan_clusters,
     scan_points,
@@ -64,8 +65,30 @@ def test_scan_clusters_equals_numpy(seed, n, k, limit):
     pool = np.concatenate(pool).astype(np.int64)
     j = int(rng.integers(k))
     rival_reach = radius[j] + rng.uniform(0.0, limit)
-    nbr, nbr_indptr, nbr_members, gathered = scan_clusters(
-        xyz, reps, alive, radius, j, rival_reach, limit, pool, bounds
+    # Hulls: some known (behind a stale copy), the rest computed by the kernel.
+    hull_pool = np.full(4 * n + 16, -7, dtype=np.int64)
+    hull_bounds = np.full(2 * k, -1, dtype=np.int64)
+    end = 3
+    for c in np.flatnonzero(rng.random(k) < 0.5):
+        h = hull_vertices(xyz, members[c])
+        hull_pool[end : end + h.shape[0]] = h
+        hull_bounds[c], hull_bounds[k + c] = end, end + h.shape[0]
+        end += h.shape[0]
+    nbr, nbr_indptr, nbr_members, gathered, hull_indptr, hull_sites, end = (
+        scan_clusters(
+            xyz,
+            reps,
+            alive,
+            radius,
+            j,
+            rival_reach,
+            limit,
+            pool,
+            bounds,
+            hull_pool,
+            hull_bounds,
+            end,
+        )
     )
     gap = angles_to(xyz, reps, reps[j])
     near = (gap <= 3.0 * limit * (1.0 + 1e-9)) & alive
@@ -81,6 +104,12 @@ def test_scan_clusters_equals_numpy(seed, n, k, limit):
         nbr_members, np.concatenate([members[c] for c in want_nbr] + [[]])
     )
     assert_array_equal(gathered, np.concatenate([members[c] for c in sources] + [[]]))
+    hulls = [hull_vertices(xyz, members[c]) for c in want_nbr]
+    assert_array_equal(hull_indptr, np.cumsum([0] + [h.shape[0] for h in hulls]))
+    assert_array_equal(hull_sites, np.concatenate([*hulls, []]))
+    for c, h in zip(want_nbr, hulls):
+        assert_array_equal(hull_pool[hull_bounds[c] : hull_bounds[k + c]], h)
+        assert hull_bounds[k + c] <= end
 
 
 @given(
