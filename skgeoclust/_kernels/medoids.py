@@ -21,19 +21,24 @@ _HULL_CAP_RAD = 0.6981317007977318
 _SMALL_SET = 48
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
-def angle_between(xyz, i, j):
-    """Central angle in radians between unit vectors ``xyz[i]`` and ``xyz[j]``.
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def chord_angle(dx, dy, dz):
+    """Central angle of the chord ``(dx, dy, dz)`` between two unit vectors.
 
     .. math:: \\theta = 2 \\arcsin(\\lVert p - q \\rVert / 2)
     """
-    dx = xyz[i, 0] - xyz[j, 0]
-    dy = xyz[i, 1] - xyz[j, 1]
-    dz = xyz[i, 2] - xyz[j, 2]
     h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
     if h > 1.0:
         h = 1.0
     return 2.0 * np.arcsin(h)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def angle_between(xyz, i, j):
+    """Central angle in radians between unit vectors ``xyz[i]`` and ``xyz[j]``."""
+    return chord_angle(
+        xyz[i, 0] - xyz[j, 0], xyz[i, 1] - xyz[j, 1], xyz[i, 2] - xyz[j, 2]
+    )
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -427,13 +432,7 @@ def weighted_medoid(xyz, w, idx, priority):
         gz = 0.0
         for r in range(m):
             # angle_between(xyz, p, idx[r]), on the contiguous copy.
-            dx = x0 - coords[0, r]
-            dy = x1 - coords[1, r]
-            dz = x2 - coords[2, r]
-            h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
-            if h > 1.0:
-                h = 1.0
-            d = 2.0 * np.arcsin(h)
+            d = chord_angle(x0 - coords[0, r], x1 - coords[1, r], x2 - coords[2, r])
             dist[r] = d
             f += ws[r] * d
             if narrow and d > 0.0:
@@ -929,13 +928,7 @@ def first_improving_swap(
         capped_w[:] = 0.0
         for i in range(p):
             # angle_between(xyz, x, pts[i]), on the contiguous copy.
-            dx = x0 - coords[0, i]
-            dy = x1 - coords[1, i]
-            dz = x2 - coords[2, i]
-            h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
-            if h > 1.0:
-                h = 1.0
-            d = 2.0 * np.arcsin(h)
+            d = chord_angle(x0 - coords[0, i], x1 - coords[1, i], x2 - coords[2, i])
             dist[i] = d
             g += pw[i] * min(d, caps[i])
             if d == 0.0:
