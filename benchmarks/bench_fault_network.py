@@ -3,7 +3,8 @@ catalogue (the size of the paper's condensed KaKiOS-16 set) with n_subsets=30.
 
 Run on one core for the Landers figure::
 
-    NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_fault_network.py landers
+    NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+        python benchmarks/bench_fault_network.py landers
 
 and the large run (minutes)::
 
@@ -26,8 +27,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from skgeoclust.cluster import FaultNetworkAgglomerative
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -49,8 +48,9 @@ def load_large(n_events):
 
     from skgeoclust.preprocessing import GeoToCartesian
 
-    df = pd.read_csv(SHARED / "ncal_dd" / "catalog.csv.gz",
-                     usecols=["lat", "lon", "depth_km"])
+    df = pd.read_csv(
+        SHARED / "ncal_dd" / "catalog.csv.gz", usecols=["lat", "lon", "depth_km"]
+    )
     cat = df.iloc[-n_events:][["lat", "lon", "depth_km"]]
     return GeoToCartesian().fit_transform(cat)
 
@@ -99,16 +99,20 @@ def run_peer(X, peer_src):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", choices=["landers", "large"])
-    parser.add_argument("--criterion", default="global",
-                        choices=["global", "local", "local_global"])
+    parser.add_argument(
+        "--criterion", default="global", choices=["global", "local", "local_global"]
+    )
     parser.add_argument("--n-events", type=int, default=93149)
     parser.add_argument("--n-subsets", type=int, default=None)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--peer-src", type=Path, default=None)
     parser.add_argument("--verbose", type=int, default=0)
-    parser.add_argument("--eager", action="store_true",
-                        help="lazy_gains=False: re-evaluate every moved gain after "
-                             "each merge (the exact greedy order; slow on dense data)")
+    parser.add_argument(
+        "--eager",
+        action="store_true",
+        help="lazy_gains=False: re-evaluate every moved gain after "
+        "each merge (the exact greedy order; slow on dense data)",
+    )
     args = parser.parse_args(argv)
 
     if args.dataset == "landers":
@@ -117,25 +121,38 @@ def main(argv=None):
     else:
         X = load_large(args.n_events)
         n_subsets = args.n_subsets or 30
-    params = dict(criterion=args.criterion, n_subsets=n_subsets, n_jobs=args.n_jobs,
-                  lazy_gains=not args.eager, verbose=args.verbose)
-    print(f"data: {args.dataset}, {X.shape[0]} events; params {params}; "
-          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+    params = dict(
+        criterion=args.criterion,
+        n_subsets=n_subsets,
+        n_jobs=args.n_jobs,
+        lazy_gains=not args.eager,
+        verbose=args.verbose,
+    )
+    print(
+        f"data: {args.dataset}, {X.shape[0]} events; params {params}; "
+        f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}"
+    )
     model, wall, cpu = run_ours(X, **params)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     bkg = model.backgrounds_["weight"]
     print(f"skgeoclust: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_gb:.2f} GB")
-    print(f"  holding capacity {model.holding_capacity_}, final Gaussians "
-          f"{model.means_.shape[0]}, backgrounds {bkg.shape[0]} (total weight "
-          f"{bkg.sum():.3f}), merges {model.n_merges_}, BIC {model.bic_:.1f}")
+    print(
+        f"  holding capacity {model.holding_capacity_}, final Gaussians "
+        f"{model.means_.shape[0]}, backgrounds {bkg.shape[0]} (total weight "
+        f"{bkg.sum():.3f}), merges {model.n_merges_}, BIC {model.bic_:.1f}"
+    )
     if args.dataset == "landers":
         if args.peer_src is not None:
             peer, n_kernels = run_peer(X, args.peer_src)
-            print(f"public Python port: {peer:.2f} s (same run), {n_kernels} kernels; "
-                  f"ratio {peer / wall:.1f}x")
+            print(
+                f"public Python port: {peer:.2f} s (same run), {n_kernels} kernels; "
+                f"ratio {peer / wall:.1f}x"
+            )
         else:
-            print(f"public Python port: {PORT_LANDERS_SECONDS} s (recorded in the "
-                  f"notes, not re-run); ratio {PORT_LANDERS_SECONDS / wall:.1f}x")
+            print(
+                f"public Python port: {PORT_LANDERS_SECONDS} s (recorded in the "
+                f"notes, not re-run); ratio {PORT_LANDERS_SECONDS / wall:.1f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -8,18 +8,23 @@ import pytest
 from sklearn.cluster import DBSCAN
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgeoclust.cluster import FaultNetworkAgglomerative
-from skgeoclust.cluster import ProfileKMeans, ProfileSOM, StreamingMiniBatchKMeans
-from skgeoclust.cluster import SphericalKMedoids
+from skgeoclust.cluster import (
+    FaultNetworkAgglomerative,
+    ProfileKMeans,
+    ProfileSOM,
+    SphericalKMedoids,
+    StreamingMiniBatchKMeans,
+)
 from skgeoclust.metrics import ClusterSweep
 from skgeoclust.preprocessing import GeoToCartesian
 
 # The checks feed random data with any number of columns and values far outside
 # [-90, 90]; a catalog transformer must reject both (issue: bad catalogs raise).
+_COLUMNS = "a catalog has 2 or 3 columns (lat, lon[, depth])"
 _CATALOG_DOMAIN = {
-    "check_n_features_in_after_fitting": "a catalog has 2 or 3 columns (lat, lon[, depth])",
-    "check_estimators_dtypes": "a catalog has 2 or 3 columns (lat, lon[, depth])",
-    "check_dtype_object": "a catalog has 2 or 3 columns (lat, lon[, depth])",
+    "check_n_features_in_after_fitting": _COLUMNS,
+    "check_estimators_dtypes": _COLUMNS,
+    "check_dtype_object": _COLUMNS,
     "check_fit2d_1sample": "a catalog has 2 or 3 columns; the column error comes first",
     "check_fit_idempotent": "test data has latitudes above 90 degrees",
     "check_fit_check_is_fitted": "test data has latitudes above 90 degrees",

@@ -1,4 +1,5 @@
-"""The documentation builds without a warning (Sphinx ``-W``), gallery examples executed."""
+"""The documentation builds without a warning (Sphinx ``-W``), gallery examples
+executed."""
 
 import shutil
 import subprocess

@@ -86,7 +86,9 @@ def overlapping_partners(k, others, centers, axes, halves):
     n_keep = 0
     for t in range(others.shape[0]):
         j = others[t]
-        if boxes_overlap(centers[k], axes[k], halves[k], centers[j], axes[j], halves[j]):
+        if boxes_overlap(
+            centers[k], axes[k], halves[k], centers[j], axes[j], halves[j]
+        ):
             keep[n_keep] = j
             n_keep += 1
     return keep[:n_keep].copy()
@@ -99,5 +101,7 @@ def filter_overlapping_pairs(pairs, centers, axes, halves):
     for t in range(pairs.shape[0]):
         a = pairs[t, 0]
         b = pairs[t, 1]
-        keep[t] = boxes_overlap(centers[a], axes[a], halves[a], centers[b], axes[b], halves[b])
+        keep[t] = boxes_overlap(
+            centers[a], axes[a], halves[a], centers[b], axes[b], halves[b]
+        )
     return keep

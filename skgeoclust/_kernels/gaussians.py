@@ -93,9 +93,20 @@ def _log_floor(v):
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def local_logliks(
-    X, sample_weight, members, frac_a,
-    mean_a, chol_a, lnorm_a, mean_b, chol_b, lnorm_b,
-    mean_ab, chol_ab, lnorm_ab, cutoff_sq,
+    X,
+    sample_weight,
+    members,
+    frac_a,
+    mean_a,
+    chol_a,
+    lnorm_a,
+    mean_b,
+    chol_b,
+    lnorm_b,
+    mean_ab,
+    chol_ab,
+    lnorm_ab,
+    cutoff_sq,
 ):
     """Log-likelihoods of the points hard-assigned to ``a`` or ``b`` under the
     two-kernel model (weights ``frac_a``, ``1 - frac_a``) and under the merged kernel
@@ -114,7 +125,9 @@ def local_logliks(
         v = frac_a * gaussian_density(x, mean_a, chol_a, lnorm_a, cutoff_sq)
         v += (1.0 - frac_a) * gaussian_density(x, mean_b, chol_b, lnorm_b, cutoff_sq)
         sep += s * _log_floor(v)
-        mrg += s * _log_floor(gaussian_density(x, mean_ab, chol_ab, lnorm_ab, cutoff_sq))
+        mrg += s * _log_floor(
+            gaussian_density(x, mean_ab, chol_ab, lnorm_ab, cutoff_sq)
+        )
     return sep, mrg
 
 
@@ -154,16 +167,32 @@ def gaussian_log_density_matrix_serial(X, means, chols, log_norms, cutoff_sq, ou
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def relabel_after_merge(
-    X, S, a, b, k, kernel_ids, means, chols, log_norms, weights, cutoff_sq,
-    bkg_centers, bkg_axes, bkg_half, bkg_density, best, labels,
+    X,
+    S,
+    a,
+    b,
+    k,
+    kernel_ids,
+    means,
+    chols,
+    log_norms,
+    weights,
+    cutoff_sq,
+    bkg_centers,
+    bkg_axes,
+    bkg_half,
+    bkg_density,
+    best,
+    labels,
 ):
     """Hard labels on ``S`` after kernels ``a`` and ``b`` merged into ``k``.
 
     Points labelled ``a`` or ``b`` are re-labelled from scratch over the
     backgrounds and ``kernel_ids`` (ascending, backgrounds first on ties, as
     :func:`mixture_density_at`), unless ``k`` strictly beats their old best (then
-    it beats every other kernel, whose densities did not change); the others switch to ``k`` only if it beats their
-    current best weighted density. ``best`` holds that density per point.
+    it beats every other kernel, whose densities did not change); the others
+    switch to ``k`` only if it beats their current best weighted density.
+    ``best`` holds that density per point.
     """
     for t in range(S.shape[0]):
         i = S[t]
@@ -171,8 +200,9 @@ def relabel_after_merge(
         if labels[i] == a or labels[i] == b:
             # every other kernel's weighted density is at most best[i] (that of a or
             # b): if k beats it strictly, k is the new label without the full scan
-            v = weights[k] * gaussian_density(x, means[k], chols[k], log_norms[k],
-                                              cutoff_sq)
+            v = weights[k] * gaussian_density(
+                x, means[k], chols[k], log_norms[k], cutoff_sq
+            )
             if v > best[i]:
                 best[i] = v
                 labels[i] = k
@@ -188,16 +218,18 @@ def relabel_after_merge(
                         top_label = -1 - q
             for u in range(kernel_ids.shape[0]):
                 c = kernel_ids[u]
-                v = weights[c] * gaussian_density(x, means[c], chols[c], log_norms[c],
-                                                  cutoff_sq)
+                v = weights[c] * gaussian_density(
+                    x, means[c], chols[c], log_norms[c], cutoff_sq
+                )
                 if v > top:
                     top = v
                     top_label = c
             best[i] = top
             labels[i] = top_label
         else:
-            v = weights[k] * gaussian_density(x, means[k], chols[k], log_norms[k],
-                                              cutoff_sq)
+            v = weights[k] * gaussian_density(
+                x, means[k], chols[k], log_norms[k], cutoff_sq
+            )
             if v > best[i]:
                 best[i] = v
                 labels[i] = k
@@ -251,8 +283,9 @@ def support_densities(X, candidates, mean, chol, log_norm, cutoff_sq):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _scatter_merge_delta(supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab, w_ab,
-                         delta):
+def _scatter_merge_delta(
+    supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab, w_ab, delta
+):
     for t in range(supp_a.shape[0]):
         delta[supp_a[t]] -= w_a * phi_a[t]
     for t in range(supp_b.shape[0]):
@@ -273,8 +306,24 @@ def _log_ratio(p_old, d):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def global_loglik_change(sample_weight, p, supp_a, phi_a, w_a, supp_b, phi_b, w_b,
-                         supp_ab, phi_ab, w_ab, delta, seen, stamp, rel_tol, core):
+def global_loglik_change(
+    sample_weight,
+    p,
+    supp_a,
+    phi_a,
+    w_a,
+    supp_b,
+    phi_b,
+    w_b,
+    supp_ab,
+    phi_ab,
+    w_ab,
+    delta,
+    seen,
+    stamp,
+    rel_tol,
+    core,
+):
     """Change of the weighted log-likelihood when kernels ``a`` and ``b`` are
     replaced by their merger ``ab`` (global criterion).
 
@@ -310,8 +359,9 @@ def global_loglik_change(sample_weight, p, supp_a, phi_a, w_a, supp_b, phi_b, w_
     n_core : int
         Number of entries written to ``core``.
     """
-    _scatter_merge_delta(supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab, w_ab,
-                         delta)
+    _scatter_merge_delta(
+        supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab, w_ab, delta
+    )
     total = 0.0
     n_core = 0
     for which in range(3):
@@ -331,8 +381,24 @@ def global_loglik_change(sample_weight, p, supp_a, phi_a, w_a, supp_b, phi_b, w_
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def replace_pair_density(sample_weight, p, S, supp_a, phi_a, w_a, supp_b, phi_b, w_b,
-                         supp_ab, phi_ab, w_ab, delta, mark, stamp, rel_tol):
+def replace_pair_density(
+    sample_weight,
+    p,
+    S,
+    supp_a,
+    phi_a,
+    w_a,
+    supp_b,
+    phi_b,
+    w_b,
+    supp_ab,
+    phi_ab,
+    w_ab,
+    delta,
+    mark,
+    stamp,
+    rel_tol,
+):
     """Apply a merge to the mixture density: ``p += w_ab phi_ab - w_a phi_a -
     w_b phi_b`` on ``S``, the sorted union of the three supports.
 
@@ -344,8 +410,9 @@ def replace_pair_density(sample_weight, p, S, supp_a, phi_a, w_a, supp_b, phi_b,
     change : float
         Change of the weighted log-likelihood.
     """
-    _scatter_merge_delta(supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab, w_ab,
-                         delta)
+    _scatter_merge_delta(
+        supp_a, phi_a, w_a, supp_b, phi_b, w_b, supp_ab, phi_ab, w_ab, delta
+    )
     total = 0.0
     for t in range(S.shape[0]):
         i = S[t]
@@ -385,8 +452,9 @@ def accumulate_responsibility(sample_weight, p, supp, phi, weight):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def grid_support_densities(X_sorted, order, cell_start, lower, cell, dims, mean, chol,
-                           log_norm, cutoff_sq):
+def grid_support_densities(
+    X_sorted, order, cell_start, lower, cell, dims, mean, chol, log_norm, cutoff_sq
+):
     """Same output as :func:`support_densities` over all points (3-D only), found
     through a uniform grid of cubic cells instead of a candidate list.
 

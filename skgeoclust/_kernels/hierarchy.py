@@ -46,8 +46,9 @@ def representatives(children, n_leaves, done):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def holding_capacity_levels(children, sizes, n_leaves, subset_of_merge, n_subsets,
-                            root_sizes, min_points):
+def holding_capacity_levels(
+    children, sizes, n_leaves, subset_of_merge, n_subsets, root_sizes, min_points
+):
     """Per subset, the cut with the most clusters of at least ``min_points`` leaves.
 
     Undoes the subset's merges from the last (coarsest) to the first, keeping a

@@ -1,4 +1,5 @@
-"""Synthetic fault networks: hypocentres on rectangular planes plus uniform background."""
+"""Synthetic fault networks: hypocentres on rectangular planes plus a uniform
+background."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
@@ -126,14 +127,14 @@ def make_fault_network(
     if kernel not in ("rectangle", "gaussian"):
         raise ValueError(f"kernel must be 'rectangle' or 'gaussian', got {kernel!r}.")
     if location_error_km < 0:
-        raise ValueError(
-            f"location_error_km must be >= 0, got {location_error_km!r}."
-        )
+        raise ValueError(f"location_error_km must be >= 0, got {location_error_km!r}.")
     if n_samples is None and not density > 0:
         raise ValueError(f"density must be > 0, got {density!r}.")
     domain = np.asarray(domain_km, dtype=np.float64)
     if domain.shape != (3,) or np.any(domain <= 0):
-        raise ValueError(f"domain_km must be three positive lengths, got {domain_km!r}.")
+        raise ValueError(
+            f"domain_km must be three positive lengths, got {domain_km!r}."
+        )
     rng = check_random_state(random_state)
     n_faults = int(n_faults)
 
@@ -164,8 +165,11 @@ def make_fault_network(
         along, down_dip, normal = _plane_axes(strike[i], dip[i])
         normals[i] = normal
         corners = np.array(
-            [sa * 0.5 * length[i] * along + sd * 0.5 * width[i] * down_dip
-             for sa in (-1, 1) for sd in (-1, 1)]
+            [
+                sa * 0.5 * length[i] * along + sd * 0.5 * width[i] * down_dip
+                for sa in (-1, 1)
+                for sd in (-1, 1)
+            ]
         )
         half_extent = np.abs(corners).max(axis=0)
         low = np.minimum(half_extent, 0.5 * domain)

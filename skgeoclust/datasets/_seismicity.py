@@ -115,7 +115,9 @@ def make_seismicity_catalog(
         raise ValueError(f"cluster_radius_km must be > 0, got {cluster_radius_km!r}.")
     lat_min, lat_max = region[0], region[1]
     if not -90.0 <= lat_min < lat_max <= 90.0:
-        raise ValueError(f"region latitudes must satisfy -90 <= min < max <= 90: {region}")
+        raise ValueError(
+            f"region latitudes must satisfy -90 <= min < max <= 90: {region}"
+        )
     rng = check_random_state(random_state)
     n_background = int(np.rint(background_fraction * n_samples))
     n_clustered = n_samples - n_background

@@ -103,8 +103,9 @@ def make_velocity_model(
     lvz_dvs = rng.uniform(0.0, 0.3, n_provinces)
     profiles = np.stack(
         [
-            _province_profile(depth, moho[p], crust_vs[p], mantle_vs[p], lvz_depth[p],
-                              lvz_dvs[p])
+            _province_profile(
+                depth, moho[p], crust_vs[p], mantle_vs[p], lvz_depth[p], lvz_dvs[p]
+            )
             for p in range(n_provinces)
         ]
     )

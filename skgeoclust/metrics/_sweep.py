@@ -315,7 +315,7 @@ class ClusterSweep(BaseEstimator):
     [0, 0, 0, 1, 1, 1, -1]
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012
+    _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
         "param_grid": [dict, list],
         "metric": [StrOptions(set(SILHOUETTE_METRICS))],

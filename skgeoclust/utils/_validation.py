@@ -1,4 +1,5 @@
-"""Validation of earthquake catalogs given as (lat, lon[, depth]) arrays or DataFrames."""
+"""Validation of earthquake catalogs given as (lat, lon[, depth]) arrays or
+DataFrames."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
@@ -209,7 +210,6 @@ def check_catalog(X, *, depth="optional", ensure_min_samples=1):
     if names is None:
         names = ["lat", "lon", "depth"][: values.shape[1]]
     return check_catalog_values(values, column_names=names)
-
 
 
 def validate_catalog_data(estimator, X, *, reset):

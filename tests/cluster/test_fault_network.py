@@ -43,7 +43,7 @@ def test_holding_capacity_on_hand_built_groups():
     groups = [
         rng.normal(c, 0.01, size=(5, 3)) for c in ([0, 0, 0], [10, 0, 0], [0, 10, 0])
     ]
-    X = np.vstack(groups + [[[50.0, 50.0, 5.0]], [[-40.0, 30.0, 2.0]]])
+    X = np.vstack([*groups, [[50.0, 50.0, 5.0]], [[-40.0, 30.0, 2.0]]])
     model = FaultNetworkAgglomerative().fit(X)
     assert model.holding_capacity_ == 3
     # the two isolated events are background; each group is one kernel
@@ -80,7 +80,7 @@ def test_bic_is_the_papers_equation(five_planes_models, five_planes):
 
 # ---------------------------------------------------------------- the paper
 def test_section_3_1_global_recovers_five_faults(five_planes, five_planes_models):
-    X, y, faults = five_planes
+    _X, y, faults = five_planes
     model = five_planes_models["global"]
     assert model.means_.shape[0] == 5 and model.n_components_ == 6
     assert adjusted_rand_score(y, model.labels_) > 0.95
@@ -147,8 +147,9 @@ def test_spatial_forecast_beats_triples_and_uniform_box(ncal_dd_catalog):
     from skgeoclust.preprocessing import GeoToCartesian
 
     df = ncal_dd_catalog
-    df = df[df.lat.between(37.2, 37.6) & df.lon.between(-121.9, -121.5)
-            & (df.depth_km < 20)]
+    df = df[
+        df.lat.between(37.2, 37.6) & df.lon.between(-121.9, -121.5) & (df.depth_km < 20)
+    ]
     train = df[(df.time >= "2012") & (df.time < "2016")][["lat", "lon", "depth_km"]]
     target = df[(df.time >= "2016") & (df.mag >= 2.0)][["lat", "lon", "depth_km"]]
     to_km = GeoToCartesian().fit(train)
@@ -351,7 +352,7 @@ def test_errors():
         FaultNetworkAgglomerative("median").fit(X)
     with pytest.raises(ValueError, match="min_kernel_points"):
         FaultNetworkAgglomerative(min_kernel_points=1).fit(X)
-    with pytest.raises(ValueError, match="(?i)sample.weight"):
+    with pytest.raises(ValueError, match=r"(?i)sample.weight"):
         FaultNetworkAgglomerative().fit(X, sample_weight=np.zeros(20))
     with pytest.raises(ValueError, match="3-D"):
         FaultNetworkAgglomerative().fit(X[:, :2]).fault_planes()
@@ -365,15 +366,23 @@ def _engine(X, **params):
     from skgeoclust.cluster._fault_network._merge import MergeEngine
 
     s = np.ones(X.shape[0])
-    atoms = atomize(X, s, ward_tree(X), n_subsets=1, min_points=4,
-                    min_side=np.sqrt(12e-6))
-    return MergeEngine(np.ascontiguousarray(X), s, atoms, reg_covar=1e-6,
-                       overlap_factor=np.sqrt(12.0), **params)
+    atoms = atomize(
+        X, s, ward_tree(X), n_subsets=1, min_points=4, min_side=np.sqrt(12e-6)
+    )
+    return MergeEngine(
+        np.ascontiguousarray(X),
+        s,
+        atoms,
+        reg_covar=1e-6,
+        overlap_factor=np.sqrt(12.0),
+        **params,
+    )
 
 
 def test_lazy_pass_ends_with_every_gain_exact_and_none_positive():
-    X, _ = make_fault_network(6, n_samples=700, background_fraction=0.1,
-                              location_error_km=0.3, random_state=3)
+    X, _ = make_fault_network(
+        6, n_samples=700, background_fraction=0.1, location_error_km=0.3, random_state=3
+    )
     engine = _engine(X, lazy=True)
     merged = engine.merge_pass("global")
     assert merged > 0
@@ -392,8 +401,9 @@ def test_lazy_pass_ends_with_every_gain_exact_and_none_positive():
 
 
 def test_lazy_local_pass_ends_on_exact_local_gains_and_argmax_labels():
-    X, _ = make_fault_network(6, n_samples=700, background_fraction=0.1,
-                              location_error_km=0.3, random_state=3)
+    X, _ = make_fault_network(
+        6, n_samples=700, background_fraction=0.1, location_error_km=0.3, random_state=3
+    )
     engine = _engine(X, lazy=True)
     engine._recompute_density()
     merged = engine.merge_pass("local")
@@ -413,8 +423,13 @@ def test_lazy_local_pass_ends_on_exact_local_gains_and_argmax_labels():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lazy_and_eager_gains_reach_the_same_model_on_planes(seed):
-    X, _ = make_fault_network(5, n_samples=640, background_fraction=0.2,
-                              location_error_km=0.2, random_state=seed)
+    X, _ = make_fault_network(
+        5,
+        n_samples=640,
+        background_fraction=0.2,
+        location_error_km=0.2,
+        random_state=seed,
+    )
     lazy = FaultNetworkAgglomerative(lazy_gains=True).fit(X)
     eager = FaultNetworkAgglomerative(lazy_gains=False).fit(X)
     assert lazy.means_.shape[0] == eager.means_.shape[0]
@@ -437,8 +452,9 @@ def test_grid_supports_give_the_same_fit(monkeypatch, five_planes):
 def test_compacting_the_pair_arrays_changes_nothing(monkeypatch):
     from skgeoclust.cluster._fault_network import _merge
 
-    X, _ = make_fault_network(6, n_samples=700, background_fraction=0.1,
-                              location_error_km=0.3, random_state=4)
+    X, _ = make_fault_network(
+        6, n_samples=700, background_fraction=0.1, location_error_km=0.3, random_state=4
+    )
     plain = FaultNetworkAgglomerative().fit(X)
     monkeypatch.setattr(_merge, "_COMPACT_MIN_DEAD", 0)  # compact at every growth
     calls = []

@@ -86,9 +86,13 @@ def test_location_scatter_has_requested_spread():
 
 
 def test_gaussian_kernels_match_rectangle_moments():
-    X, y, f = make_fault_network(
-        n_faults=1, density=20.0, kernel="gaussian", background_fraction=0.0,
-        random_state=4, return_faults=True,
+    X, _y, f = make_fault_network(
+        n_faults=1,
+        density=20.0,
+        kernel="gaussian",
+        background_fraction=0.0,
+        random_state=4,
+        return_faults=True,
     )
     cov = np.cov((X - f["centers"][0]).T)
     eig = np.sort(np.linalg.eigvalsh(cov))[::-1]
@@ -134,12 +138,16 @@ def test_catalog_is_reproducible_and_valid(seed):
 
 def test_clustered_events_lie_within_their_cap():
     X, y, centers = make_seismicity_catalog(
-        2000, n_clusters=5, cluster_radius_km=25.0, random_state=0,
+        2000,
+        n_clusters=5,
+        cluster_radius_km=25.0,
+        random_state=0,
         return_centers=True,
     )
     member = y >= 0
-    d = haversine_km(X[member, 0], X[member, 1], centers[y[member], 0],
-                     centers[y[member], 1])
+    d = haversine_km(
+        X[member, 0], X[member, 1], centers[y[member], 0], centers[y[member], 1]
+    )
     assert d.max() <= 25.0 + 1e-6
     # Uniform in area: the median distance is r / sqrt(2).
     assert np.median(d) == pytest.approx(25.0 / np.sqrt(2), rel=0.05)
@@ -148,7 +156,10 @@ def test_clustered_events_lie_within_their_cap():
 
 def test_region_across_the_antimeridian():
     X, y = make_seismicity_catalog(
-        3000, n_clusters=4, cluster_radius_km=1.0, region=(40.0, 60.0, 170.0, -170.0),
+        3000,
+        n_clusters=4,
+        cluster_radius_km=1.0,
+        region=(40.0, 60.0, 170.0, -170.0),
         random_state=1,
     )
     bg = X[y == -1]
@@ -186,7 +197,7 @@ def test_velocity_model_shapes_and_reproducibility():
     b = make_velocity_model(10, 12, 20, random_state=0)
     for u, v in zip(a, b):
         assert_array_equal(u, v)
-    lat, lon, depth, model, provinces = a
+    _lat, _lon, depth, model, provinces = a
     assert model.shape == (20, 10, 12) and provinces.shape == (10, 12)
     assert depth[0] == 0 and np.all(np.diff(depth) > 0)
     assert 2.5 < model.min() and model.max() < 5.5
@@ -199,15 +210,20 @@ def test_provinces_have_distinct_profiles_and_little_noise():
     columns = model.reshape(model.shape[0], -1).T
     labels = provinces.ravel()
     means = np.stack([columns[labels == p].mean(axis=0) for p in range(4)])
-    within = np.mean([np.linalg.norm(columns[labels == p] - means[p], axis=1).mean()
-                      for p in range(4)])
-    between = min(np.linalg.norm(means[i] - means[j])
-                  for i in range(4) for j in range(i + 1, 4))
+    within = np.mean(
+        [
+            np.linalg.norm(columns[labels == p] - means[p], axis=1).mean()
+            for p in range(4)
+        ]
+    )
+    between = min(
+        np.linalg.norm(means[i] - means[j]) for i in range(4) for j in range(i + 1, 4)
+    )
     assert between > 3 * within
 
 
 def test_nan_columns():
-    *_, model, provinces = make_velocity_model(
+    *_, model, _provinces = make_velocity_model(
         10, 10, 15, nan_fraction=0.2, random_state=2
     )
     missing = np.isnan(model)

@@ -25,11 +25,16 @@ points = st.tuples(lats, lons)
 
 
 def _catalogs(max_size=12):
-    return st.integers(1, max_size).flatmap(
-        lambda n: st.tuples(
-            arrays(np.float64, n, elements=lats), arrays(np.float64, n, elements=lons)
+    return (
+        st.integers(1, max_size)
+        .flatmap(
+            lambda n: st.tuples(
+                arrays(np.float64, n, elements=lats),
+                arrays(np.float64, n, elements=lons),
+            )
         )
-    ).map(lambda ll: np.column_stack(ll))
+        .map(lambda ll: np.column_stack(ll))
+    )
 
 
 # 1. results by hand -------------------------------------------------------------

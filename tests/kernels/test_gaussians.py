@@ -52,11 +52,13 @@ def test_mahalanobis_and_log_density_match_scipy(d):
     d2 = np.einsum("ij,jk,ik->i", X - mean, np.linalg.inv(cov), X - mean)
     assert_allclose([mahalanobis_sq(x, mean, chol) for x in X], d2, rtol=1e-10)
     out = np.empty((200, 1))
-    gaussian_log_density_matrix(X, mean[None], chol[None], np.array([log_norm]),
-                                CUTOFF, out)
+    gaussian_log_density_matrix(
+        X, mean[None], chol[None], np.array([log_norm]), CUTOFF, out
+    )
     inside = d2 <= CUTOFF
-    assert_allclose(out[inside, 0], multivariate_normal(mean, cov).logpdf(X[inside]),
-                    rtol=1e-10)
+    assert_allclose(
+        out[inside, 0], multivariate_normal(mean, cov).logpdf(X[inside]), rtol=1e-10
+    )
     assert np.isneginf(out[~inside, 0]).all()
 
 
@@ -89,8 +91,9 @@ def _supports(rng, X, k):
     out = []
     for _ in range(k):
         mean, cov, chol, log_norm = _random_gaussian(rng, 3, 0.6)
-        supp, phi = support_densities(X, np.arange(len(X)), mean, chol, log_norm,
-                                      CUTOFF)
+        supp, phi = support_densities(
+            X, np.arange(len(X)), mean, chol, log_norm, CUTOFF
+        )
         out.append((supp, phi, cov, mean))
     return out
 
@@ -110,8 +113,9 @@ def test_global_change_and_density_replacement_match_dense_numpy():
     delta = np.zeros(400)
     seen = np.zeros(400, dtype=np.int64)
     core = np.empty(400, dtype=np.int64)
-    change, n_core = global_loglik_change(s, p, sa, pa, w_a, sb, pb, w_b, sab, pab,
-                                          w_ab, delta, seen, 1, 1e-3, core)
+    change, n_core = global_loglik_change(
+        s, p, sa, pa, w_a, sb, pb, w_b, sab, pab, w_ab, delta, seen, 1, 1e-3, core
+    )
     assert_allclose(change, expected, rtol=1e-9)
     assert not delta.any()
     rel = np.abs(p_new - p) / p
@@ -120,8 +124,9 @@ def test_global_change_and_density_replacement_match_dense_numpy():
     S = np.unique(np.concatenate([sa, sb, sab]))
     mark = np.zeros(400, dtype=np.int64)
     p2 = p.copy()
-    change2 = replace_pair_density(s, p2, S, sa, pa, w_a, sb, pb, w_b, sab, pab, w_ab,
-                                   delta, mark, 7, 1e-3)
+    change2 = replace_pair_density(
+        s, p2, S, sa, pa, w_a, sb, pb, w_b, sab, pab, w_ab, delta, mark, 7, 1e-3
+    )
     assert_allclose(change2, expected, rtol=1e-9)
     assert_allclose(p2, np.maximum(p_new, 0.0), rtol=1e-9, atol=1e-15)
     assert set(np.flatnonzero(mark == 7)) == set(np.flatnonzero(rel > 1e-3))
@@ -133,8 +138,22 @@ def test_local_logliks_responsibility_and_labels():
     s = np.ones(300)
     ga, gb, gab = (_random_gaussian(rng, 3, 0.8) for _ in range(3))
     members = np.arange(0, 300, 3)
-    sep, mrg = local_logliks(X, s, members, 0.3, ga[0], ga[2], ga[3], gb[0], gb[2],
-                             gb[3], gab[0], gab[2], gab[3], CUTOFF)
+    sep, mrg = local_logliks(
+        X,
+        s,
+        members,
+        0.3,
+        ga[0],
+        ga[2],
+        ga[3],
+        gb[0],
+        gb[2],
+        gb[3],
+        gab[0],
+        gab[2],
+        gab[3],
+        CUTOFF,
+    )
     pa, pb, pab = (_truncated_pdf(X[members], g[0], g[1]) for g in (ga, gb, gab))
     assert_allclose(sep, np.log(0.3 * pa + 0.7 * pb).sum(), rtol=1e-10)
     assert_allclose(mrg, np.log(pab).sum(), rtol=1e-10)
@@ -154,8 +173,9 @@ def _overlap_by_lp(ca, Aa, ha, cb, Ab, hb):
     """Boxes intersect iff the linear constraints of both have a common point."""
     A_ub = np.vstack([Aa, -Aa, Ab, -Ab])
     b_ub = np.concatenate([ha + Aa @ ca, ha - Aa @ ca, hb + Ab @ cb, hb - Ab @ cb])
-    res = linprog(np.zeros(3), A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * 3,
-                  method="highs")
+    res = linprog(
+        np.zeros(3), A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * 3, method="highs"
+    )
     return res.status == 0
 
 
@@ -223,11 +243,13 @@ def _grid(X, cell):
 def test_grid_support_equals_the_scan_of_every_point(cell):
     rng = np.random.default_rng(int(cell * 10))
     # clustered points: a dense blob, a sheet and a sparse cloud
-    X = np.vstack([
-        rng.normal(scale=0.2, size=(300, 3)),
-        np.c_[rng.uniform(-8, 8, 300), rng.uniform(-3, 3, 300), np.zeros(300)],
-        rng.uniform(-15, 15, size=(300, 3)),
-    ])
+    X = np.vstack(
+        [
+            rng.normal(scale=0.2, size=(300, 3)),
+            np.c_[rng.uniform(-8, 8, 300), rng.uniform(-3, 3, 300), np.zeros(300)],
+            rng.uniform(-15, 15, size=(300, 3)),
+        ]
+    )
     grid = _grid(X, cell)
     everyone = np.arange(X.shape[0], dtype=np.int32)
     for trial in range(40):

@@ -65,8 +65,13 @@ def test_round_trip_to_1e9_degrees(offsets, ref_lat, ref_lon):
 def test_dataframe_columns_by_name_in_any_order():
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame(
-        {"mag": [2.0, 3.1], "depth_km": [5.0, 7.0], "lon": [-116.5, -116.4],
-         "time": ["a", "b"], "lat": [34.0, 34.1]}
+        {
+            "mag": [2.0, 3.1],
+            "depth_km": [5.0, 7.0],
+            "lon": [-116.5, -116.4],
+            "time": ["a", "b"],
+            "lat": [34.0, 34.1],
+        }
     )
     model = GeoToCartesian(reference=(34.0, -116.5)).fit(df)
     assert list(model.feature_names_in_) == ["lat", "lon", "depth_km"]
@@ -82,9 +87,13 @@ def test_feature_names_for_epicentres():
 
 
 def test_in_pipeline_with_a_cartesian_clusterer():
-    X, y = make_seismicity_catalog(
-        300, n_clusters=3, background_fraction=0.0, region=(30, 40, 130, 140),
-        cluster_radius_km=10.0, random_state=0,
+    X, _y = make_seismicity_catalog(
+        300,
+        n_clusters=3,
+        background_fraction=0.0,
+        region=(30, 40, 130, 140),
+        cluster_radius_km=10.0,
+        random_state=0,
     )
     pipe = make_pipeline(GeoToCartesian(), KMeans(3, n_init=3, random_state=0))
     labels = pipe.fit_predict(X)
@@ -101,7 +110,9 @@ def test_pickle_round_trip():
 def test_longitudes_are_wrapped():
     model = GeoToCartesian(reference=(0.0, 180.0)).fit(np.array([[0.0, 181.0]]))
     assert model.reference_[1] == -180.0
-    assert model.transform(np.array([[0.0, 181.0]]))[0, 0] == pytest.approx(111.19, 1e-3)
+    assert model.transform(np.array([[0.0, 181.0]]))[0, 0] == pytest.approx(
+        111.19, 1e-3
+    )
 
 
 @pytest.mark.parametrize(

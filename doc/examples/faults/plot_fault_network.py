@@ -14,13 +14,20 @@ from sklearn.metrics import adjusted_rand_score
 from skgeoclust.cluster import FaultNetworkAgglomerative
 from skgeoclust.datasets import make_fault_network
 
-X, y, faults = make_fault_network(n_faults=5, n_samples=640, background_fraction=0.2,
-                                  return_faults=True, random_state=0)
+X, y, faults = make_fault_network(
+    n_faults=5,
+    n_samples=640,
+    background_fraction=0.2,
+    return_faults=True,
+    random_state=0,
+)
 model = FaultNetworkAgglomerative("global").fit(X)
-print(f"holding capacity {model.holding_capacity_}, "
-      f"final Gaussians {model.means_.shape[0]}, "
-      f"background weight {model.backgrounds_['weight'].sum():.2f}, "
-      f"ARI {adjusted_rand_score(y, model.labels_):.3f}")
+print(
+    f"holding capacity {model.holding_capacity_}, "
+    f"final Gaussians {model.means_.shape[0]}, "
+    f"background weight {model.backgrounds_['weight'].sum():.2f}, "
+    f"ARI {adjusted_rand_score(y, model.labels_):.3f}"
+)
 
 # %%
 # Map view: events coloured by kernel (grey = background), and the BIC path.
@@ -43,8 +50,10 @@ fig.tight_layout()
 planes = model.fault_planes()
 for k in range(model.means_.shape[0]):
     true = np.argmin(np.linalg.norm(faults["centers"] - planes["center"][k], axis=1))
-    print(f"kernel {k}: strike {planes['strike'][k]:6.1f}  dip {planes['dip'][k]:4.1f}  "
-          f"L {planes['length'][k]:5.1f} km  W {planes['width'][k]:5.1f} km  | true "
-          f"strike {faults['strike'][true] % 360:6.1f}  dip {faults['dip'][true]:4.1f}  "
-          f"L {faults['length'][true]:5.1f}  W {faults['width'][true]:5.1f}")
+    print(
+        f"kernel {k}: strike {planes['strike'][k]:6.1f}  dip {planes['dip'][k]:4.1f}  "
+        f"L {planes['length'][k]:5.1f} km  W {planes['width'][k]:5.1f} km  | true "
+        f"strike {faults['strike'][true] % 360:6.1f}  dip {faults['dip'][true]:4.1f}  "
+        f"L {faults['length'][true]:5.1f}  W {faults['width'][true]:5.1f}"
+    )
 plt.show()

@@ -16,8 +16,12 @@ from skgeoclust.datasets import make_seismicity_catalog
 from skgeoclust.preprocessing import GeoToCartesian
 
 X, y = make_seismicity_catalog(
-    1500, n_clusters=6, cluster_radius_km=40.0, background_fraction=0.0,
-    region=(35.0, 42.0, 20.0, 30.0), random_state=0,
+    1500,
+    n_clusters=6,
+    cluster_radius_km=40.0,
+    background_fraction=0.0,
+    region=(35.0, 42.0, 20.0, 30.0),
+    random_state=0,
 )
 pipe = make_pipeline(GeoToCartesian(), KMeans(6, n_init=5, random_state=0))
 labels = pipe.fit_predict(X)

@@ -121,16 +121,17 @@ def atomize(X, sample_weight, Z, *, n_subsets, min_points, min_side, n_jobs=None
     )
     done = np.zeros(n - 1, dtype=bool)
     if n_sub_merges > 0:
-        done[:n_sub_merges] = merge_ids[:n_sub_merges] < threshold[
-            subset_of_merge[:n_sub_merges]
-        ]
+        done[:n_sub_merges] = (
+            merge_ids[:n_sub_merges] < threshold[subset_of_merge[:n_sub_merges]]
+        )
     cluster_of_sample = representatives(children, n, done)[:n]
     first = np.unique(cluster_of_sample, return_index=True)[1]
     n_clusters = np.bincount(subset_of_sample[first], minlength=roots.shape[0])
 
     order = np.argsort(subset_of_sample, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(subset_of_sample,
-                                                        minlength=roots.shape[0]))])
+    bounds = np.concatenate(
+        [[0], np.cumsum(np.bincount(subset_of_sample, minlength=roots.shape[0]))]
+    )
     subsets = [order[bounds[s] : bounds[s + 1]] for s in range(roots.shape[0])]
     results = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_atomize_subset)(

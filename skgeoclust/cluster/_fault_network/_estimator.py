@@ -9,7 +9,11 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from skgeoclust._kernels.gaussians import gaussian_log_density_matrix
 from skgeoclust.cluster._fault_network._atomize import atomize, ward_tree
@@ -283,7 +287,9 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         X = np.ascontiguousarray(X)
         Z = ward_tree(X)
         atoms = atomize(
-            X, sample_weight, Z,
+            X,
+            sample_weight,
+            Z,
             n_subsets=self.n_subsets,
             min_points=self.min_kernel_points,
             min_side=np.sqrt(12.0 * self.reg_covar),
@@ -292,20 +298,28 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         if self.verbose:
             print(f"holding capacity: {atoms.means.shape[0]} kernels")
         engine = MergeEngine(
-            X, sample_weight, atoms,
+            X,
+            sample_weight,
+            atoms,
             reg_covar=self.reg_covar,
             overlap_factor=self.overlap_factor,
             verbose=self.verbose,
             lazy=self.lazy_gains,
         )
-        engine.run(_CRITERIA[self.criterion], refit=self.refit_weights,
-                   min_count=self.min_kernel_points)
+        engine.run(
+            _CRITERIA[self.criterion],
+            refit=self.refit_weights,
+            min_count=self.min_kernel_points,
+        )
         means, covs, weights, bc, ba, bh, bw = engine.result()
 
         self._set_model(means, covs, weights, bc, ba, bh, bw)
         labels = self._predict(X)
-        counts = np.bincount(labels[labels >= 0], weights=sample_weight[labels >= 0],
-                             minlength=means.shape[0])
+        counts = np.bincount(
+            labels[labels >= 0],
+            weights=sample_weight[labels >= 0],
+            minlength=means.shape[0],
+        )
         order = np.argsort(-counts, kind="stable")
         self._set_model(means[order], covs[order], weights[order], bc, ba, bh, bw)
 
@@ -511,7 +525,9 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         n_g = self.means_.shape[0]
         weights = np.r_[self.weights_, self.backgrounds_["weight"]]
-        comp = rng.choice(weights.shape[0], size=int(n_samples), p=weights / weights.sum())
+        comp = rng.choice(
+            weights.shape[0], size=int(n_samples), p=weights / weights.sum()
+        )
         d = self.n_features_in_
         X = np.empty((int(n_samples), d))
         for c in np.unique(comp):
@@ -528,7 +544,9 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
                 b = c - n_g
                 u = rng.uniform(-1.0, 1.0, size=(idx.shape[0], d))
                 u *= self.backgrounds_["half_extents"][b]
-                X[idx] = self.backgrounds_["center"][b] + u @ self.backgrounds_["axes"][b]
+                X[idx] = (
+                    self.backgrounds_["center"][b] + u @ self.backgrounds_["axes"][b]
+                )
         return X, np.where(comp < n_g, comp, n_g - 1 - comp)
 
     def fault_planes(self):
@@ -563,4 +581,3 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
-

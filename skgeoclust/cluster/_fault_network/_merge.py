@@ -79,8 +79,17 @@ class MergeEngine:
     verbose : int
     """
 
-    def __init__(self, X, sample_weight, atoms, *, reg_covar, overlap_factor, verbose=0,
-                 lazy=True):
+    def __init__(
+        self,
+        X,
+        sample_weight,
+        atoms,
+        *,
+        reg_covar,
+        overlap_factor,
+        verbose=0,
+        lazy=True,
+    ):
         self.X = X
         self.s = sample_weight
         self.n, self.d = X.shape
@@ -165,15 +174,17 @@ class MergeEngine:
         order = np.argsort(key, kind="stable")
         cell_start = np.searchsorted(key[order], np.arange(np.prod(dims) + 1))
         self.grid = (
-            np.ascontiguousarray(self.X[order]), order.astype(np.int32),
-            cell_start.astype(np.int64), lower, cell, dims,
+            np.ascontiguousarray(self.X[order]),
+            order.astype(np.int32),
+            cell_start.astype(np.int64),
+            lower,
+            cell,
+            dims,
         )
 
     def _query_support(self, mean, chol, log_norm, radius):
         if self.grid is not None:
-            return grid_support_densities(
-                *self.grid, mean, chol, log_norm, CUTOFF_SQ
-            )
+            return grid_support_densities(*self.grid, mean, chol, log_norm, CUTOFF_SQ)
         if self.n <= _BRUTE_FORCE_SAMPLES:
             cand = self.all_points
         else:
@@ -254,14 +265,21 @@ class MergeEngine:
 
     # ------------------------------------------------------------------ pairs
     _PAIR_ARRAYS = (
-        ("pair_a", np.int64, ()), ("pair_b", np.int64, ()),
+        ("pair_a", np.int64, ()),
+        ("pair_b", np.int64, ()),
         ("pair_gain", np.float64, ()),
-        ("pair_alive", np.bool_, ()), ("pair_stale", np.bool_, ()),
-        ("pair_center", np.float64, (1,)), ("pair_radius", np.float64, ()),
-        ("pair_w", np.float64, ()), ("pair_cov", np.float64, (1, 1)),
-        ("pair_cov_reg", np.float64, (1, 1)), ("pair_chol", np.float64, (1, 1)),
-        ("pair_log_norm", np.float64, ()), ("pair_axes", np.float64, (1, 1)),
-        ("pair_half", np.float64, (1,)), ("pair_kernel_radius", np.float64, ()),
+        ("pair_alive", np.bool_, ()),
+        ("pair_stale", np.bool_, ()),
+        ("pair_center", np.float64, (1,)),
+        ("pair_radius", np.float64, ()),
+        ("pair_w", np.float64, ()),
+        ("pair_cov", np.float64, (1, 1)),
+        ("pair_cov_reg", np.float64, (1, 1)),
+        ("pair_chol", np.float64, (1, 1)),
+        ("pair_log_norm", np.float64, ()),
+        ("pair_axes", np.float64, (1, 1)),
+        ("pair_half", np.float64, (1,)),
+        ("pair_kernel_radius", np.float64, ()),
     )
 
     def _pair_shape(self, tail):
@@ -280,8 +298,9 @@ class MergeEngine:
             return
         half_diag = np.linalg.norm(self.box_half[live], axis=1)
         tree = cKDTree(self.means[live])
-        pairs = tree.query_pairs(2.0 * half_diag.max() * (1 + 1e-9) + 1e-12,
-                                 output_type="ndarray")
+        pairs = tree.query_pairs(
+            2.0 * half_diag.max() * (1 + 1e-9) + 1e-12, output_type="ndarray"
+        )
         if pairs.shape[0] == 0:
             return
         pairs = live[pairs]
@@ -294,8 +313,11 @@ class MergeEngine:
             np.ascontiguousarray(pairs), self.means, self.box_axes, self.box_half
         )
         pairs = pairs[keep]
-        self._add_pairs(pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64),
-                        compute_gain=False)
+        self._add_pairs(
+            pairs[:, 0].astype(np.int64),
+            pairs[:, 1].astype(np.int64),
+            compute_gain=False,
+        )
 
     def _grow_pairs(self, extra):
         need = self.n_pairs + extra
@@ -345,8 +367,9 @@ class MergeEngine:
         fb = 1.0 - fa
         mean = fa[:, None] * self.means[A] + fb[:, None] * self.means[B]
         da, db = self.means[A] - mean, self.means[B] - mean
-        cov = (fa[:, None, None] * (self.cov_raw[A] + da[:, :, None] * da[:, None, :])
-               + fb[:, None, None] * (self.cov_raw[B] + db[:, :, None] * db[:, None, :]))
+        cov = fa[:, None, None] * (
+            self.cov_raw[A] + da[:, :, None] * da[:, None, :]
+        ) + fb[:, None, None] * (self.cov_raw[B] + db[:, :, None] * db[:, None, :])
         cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
         cov_reg = cov + self.reg * np.eye(d)
         eigval, eigvec = np.linalg.eigh(cov_reg)
@@ -397,7 +420,9 @@ class MergeEngine:
     def _pair_support(self, q):
         if self.pair_support[q] is None:
             self.pair_support[q] = self._query_support(
-                self.pair_center[q], self.pair_chol[q], self.pair_log_norm[q],
+                self.pair_center[q],
+                self.pair_chol[q],
+                self.pair_log_norm[q],
                 self.pair_kernel_radius[q],
             )
         return self.pair_support[q]
@@ -414,11 +439,22 @@ class MergeEngine:
         if self.criterion == "global":
             support = self._pair_support(q)
             change, n_core = global_loglik_change(
-                self.s, self.p,
-                self.support[a], self.phi[a], self.weights[a],
-                self.support[b], self.phi[b], self.weights[b],
-                support[0], support[1], self.pair_w[q], self.delta, self.seen,
-                self._new_stamp(), _RELATIVE_CHANGE_TOL, self.core_buffer,
+                self.s,
+                self.p,
+                self.support[a],
+                self.phi[a],
+                self.weights[a],
+                self.support[b],
+                self.phi[b],
+                self.weights[b],
+                support[0],
+                support[1],
+                self.pair_w[q],
+                self.delta,
+                self.seen,
+                self._new_stamp(),
+                _RELATIVE_CHANGE_TOL,
+                self.core_buffer,
             )
             self.pair_core[q] = self.core_buffer[:n_core].copy()
             return change + 0.5 * self.P * self.log_n
@@ -431,10 +467,20 @@ class MergeEngine:
             return -np.inf
         frac_a = self.s[supp_a[self.labels[supp_a] == a]].sum() / n_local
         sep, mrg = local_logliks(
-            self.X, self.s, members, frac_a,
-            self.means[a], self.chols[a], self.log_norms[a],
-            self.means[b], self.chols[b], self.log_norms[b],
-            self.pair_center[q], self.pair_chol[q], self.pair_log_norm[q], CUTOFF_SQ,
+            self.X,
+            self.s,
+            members,
+            frac_a,
+            self.means[a],
+            self.chols[a],
+            self.log_norms[a],
+            self.means[b],
+            self.chols[b],
+            self.log_norms[b],
+            self.pair_center[q],
+            self.pair_chol[q],
+            self.pair_log_norm[q],
+            CUTOFF_SQ,
         )
         n_local = max(n_local, 1.0)
         return mrg - sep + 0.5 * self.P * np.log(n_local)
@@ -448,9 +494,14 @@ class MergeEngine:
         i, j = int(self.pair_a[q]), int(self.pair_b[q])
         w = self.pair_w[q]
         mean, cov = self.pair_center[q].copy(), self.pair_cov[q].copy()
-        geometry = (self.pair_cov_reg[q].copy(), self.pair_chol[q].copy(),
-                    self.pair_log_norm[q], self.pair_axes[q].copy(),
-                    self.pair_half[q].copy(), self.pair_kernel_radius[q])
+        geometry = (
+            self.pair_cov_reg[q].copy(),
+            self.pair_chol[q].copy(),
+            self.pair_log_norm[q],
+            self.pair_axes[q].copy(),
+            self.pair_half[q].copy(),
+            self.pair_kernel_radius[q],
+        )
         support = self._pair_support(q)
         center, radius = mean, self.pair_radius[q]
         supp_i, supp_j = self.support[i], self.support[j]
@@ -482,19 +533,45 @@ class MergeEngine:
         self.n_marks += 1
         stamp = self.n_marks
         self.loglik += replace_pair_density(
-            self.s, self.p, S, supp_i, phi_i, self.weights[i],
-            supp_j, phi_j, self.weights[j], support[0], support[1], w, self.delta,
-            self.mark, stamp, _RELATIVE_CHANGE_TOL,
+            self.s,
+            self.p,
+            S,
+            supp_i,
+            phi_i,
+            self.weights[i],
+            supp_j,
+            phi_j,
+            self.weights[j],
+            support[0],
+            support[1],
+            w,
+            self.delta,
+            self.mark,
+            stamp,
+            _RELATIVE_CHANGE_TOL,
         )
         old_labels = self.labels[S].copy()
         if self.criterion == "global":
             self._labels_stale = True
         else:
             relabel_after_merge(
-                self.X, S, i, j, k, self._near(center, radius), self.means,
-                self.chols, self.log_norms, self.weights, CUTOFF_SQ,
-                self.bkg_centers, self.bkg_axes, self.bkg_half,
-                self.bkg_weights / self.bkg_volume, self.best, self.labels,
+                self.X,
+                S,
+                i,
+                j,
+                k,
+                self._near(center, radius),
+                self.means,
+                self.chols,
+                self.log_norms,
+                self.weights,
+                CUTOFF_SQ,
+                self.bkg_centers,
+                self.bkg_axes,
+                self.bkg_half,
+                self.bkg_weights / self.bkg_volume,
+                self.best,
+                self.labels,
             )
         self.n_merges += 1
         self.bic_path.append(self.bic())
@@ -538,7 +615,8 @@ class MergeEngine:
                 k, close, self.means, self.box_axes, self.box_half
             )
             self._add_pairs(
-                others, np.full(others.shape[0], k, dtype=np.int64),
+                others,
+                np.full(others.shape[0], k, dtype=np.int64),
                 estimate=None if estimate is None else estimate[others],
             )
         return i, j, k
@@ -583,11 +661,15 @@ class MergeEngine:
             i, j, _ = self._merge(q)
             count += 1
             if self.verbose == 1 and count % 1000 == 0:
-                print(f"  {count} merges, {self.n_components()} kernels, "
-                      f"{int(self.pair_alive[: self.n_pairs].sum())} candidate pairs, "
-                      f"{self.n_evaluations} gain evaluations")
+                print(
+                    f"  {count} merges, {self.n_components()} kernels, "
+                    f"{int(self.pair_alive[: self.n_pairs].sum())} candidate pairs, "
+                    f"{self.n_evaluations} gain evaluations"
+                )
             if self.verbose > 1:
-                print(f"merge {i}+{j}: gain {gains[q]:.3f}, BIC {self.bic_path[-1]:.3f}")
+                print(
+                    f"merge {i}+{j}: gain {gains[q]:.3f}, BIC {self.bic_path[-1]:.3f}"
+                )
         return count
 
     # ------------------------------------------------------------------ weights
@@ -595,16 +677,25 @@ class MergeEngine:
         live = self._live()
         for _ in range(max_iter):
             old = self.loglik
-            resp = np.array([
-                accumulate_responsibility(
-                    self.s, self.p, self.support[k], self.phi[k], self.weights[k]
-                ) for k in live
-            ]).reshape(-1)
-            bkg_resp = np.array([
-                self.s[m][self.p[m] > 0] @ (
-                    self.bkg_weights[b] / self.bkg_volume[b] / self.p[m][self.p[m] > 0]
-                ) for b, m in enumerate(self.bkg_members)
-            ]).reshape(-1)
+            resp = np.array(
+                [
+                    accumulate_responsibility(
+                        self.s, self.p, self.support[k], self.phi[k], self.weights[k]
+                    )
+                    for k in live
+                ]
+            ).reshape(-1)
+            bkg_resp = np.array(
+                [
+                    self.s[m][self.p[m] > 0]
+                    @ (
+                        self.bkg_weights[b]
+                        / self.bkg_volume[b]
+                        / self.p[m][self.p[m] > 0]
+                    )
+                    for b, m in enumerate(self.bkg_members)
+                ]
+            ).reshape(-1)
             self.weights[live] = resp / self.N
             self.bkg_weights = bkg_resp / self.N
             gone = live[self.weights[live] <= 0]
@@ -633,7 +724,8 @@ class MergeEngine:
                 p_old = self.p[supp]
                 p_new = np.maximum(p_old - w * self.phi[k], 0.0)
                 change = self.s[supp] @ (
-                    np.log(np.maximum(p_new, 1e-300)) - np.log(np.maximum(p_old, 1e-300))
+                    np.log(np.maximum(p_new, 1e-300))
+                    - np.log(np.maximum(p_old, 1e-300))
                 ) - self.N * np.log1p(-w)
                 gain = change + 0.5 * self.P * self.log_n
                 if gain > best_gain:
@@ -673,8 +765,10 @@ class MergeEngine:
             for _ in range(max_rounds):
                 merged = self.merge_pass(criterion)
                 if self.verbose:
-                    print(f"{criterion}: {merged} merges, {self.n_components()} "
-                          f"kernels, BIC {self.bic_path[-1]:.3f}")
+                    print(
+                        f"{criterion}: {merged} merges, {self.n_components()} "
+                        f"kernels, BIC {self.bic_path[-1]:.3f}"
+                    )
                 if not refit:
                     break
                 removed = self.refit_weights(min_count)
@@ -688,6 +782,8 @@ class MergeEngine:
             self.means[live].copy(),
             self.cov_reg[live].copy(),
             self.weights[live].copy(),
-            self.bkg_centers, self.bkg_axes, self.bkg_half, self.bkg_weights.copy(),
+            self.bkg_centers,
+            self.bkg_axes,
+            self.bkg_half,
+            self.bkg_weights.copy(),
         )
-

@@ -60,5 +60,9 @@ def fault_planes_from_gaussians(means, covariances):
         out["normal"][k] = normal
         out["strike"][k], out["dip"][k] = plane_orientation(normal)
         side = np.sqrt(12.0 * eigval)
-        out["length"][k], out["width"][k], out["thickness"][k] = side[2], side[1], side[0]
+        out["length"][k], out["width"][k], out["thickness"][k] = (
+            side[2],
+            side[1],
+            side[0],
+        )
     return out
