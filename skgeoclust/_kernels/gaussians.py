@@ -522,3 +522,25 @@ def grid_support_densities(
                     dens[n_keep] = np.exp(log_norm - 0.5 * d2)
                     n_keep += 1
     return keep[:n_keep].copy(), dens[:n_keep].copy()
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def reaches_changed(supp, phi, weight, p, changed, rel_tol):
+    """Whether a kernel holds more than ``rel_tol`` of the density at some point
+    flagged in ``changed``: ``weight * phi > rel_tol * p`` there.
+
+    Parameters
+    ----------
+    supp, phi : ndarray of shape (n_support,)
+        The kernel's support and its (unweighted) densities there.
+    weight : float
+    p : ndarray of shape (n_samples,)
+        Mixture density.
+    changed : ndarray of shape (n_samples,) of bool
+    rel_tol : float
+    """
+    for t in range(supp.shape[0]):
+        i = supp[t]
+        if changed[i] and weight * phi[t] > rel_tol * p[i]:
+            return True
+    return False

@@ -93,3 +93,89 @@ def holding_capacity_levels(
             best[s] = c
             threshold[s] = t
     return threshold, best
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _ward_cost(centroids, sizes, a, b):
+    """Increase of the within-cluster sum of squares when ``a`` and ``b`` merge."""
+    total = 0.0
+    for r in range(centroids.shape[1]):
+        diff = centroids[a, r] - centroids[b, r]
+        total += diff * diff
+    return sizes[a] * sizes[b] / (sizes[a] + sizes[b]) * total
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def weighted_ward_tree(centroids, sizes):
+    """Ward tree of weighted points by the nearest-neighbour chain.
+
+    Each input row is a cluster already (a centroid and the number of points it
+    stands for), so a few thousand cells can stand for a catalog of any size;
+    merging ``a`` and ``b`` costs ``n_a n_b / (n_a + n_b) |c_a - c_b|^2``, the
+    increase of the within-cluster sum of squares. Ward's criterion is reducible,
+    so the chain's merges are those of the greedy algorithm. O(m^2) time, O(m)
+    memory.
+
+    Parameters
+    ----------
+    centroids : ndarray of shape (m, n_features)
+    sizes : ndarray of shape (m,)
+        Positive.
+
+    Returns
+    -------
+    children : ndarray of shape (m - 1, 2) of int64
+        Merge ``t`` joins nodes ``children[t]`` into node ``m + t``; nodes below
+        ``m`` are the input rows. Merges are in the chain's order, not sorted by
+        cost, but a node always comes after its children, and the last merge is
+        the root.
+    cost : ndarray of shape (m - 1,)
+        The merge costs.
+    """
+    m = centroids.shape[0]
+    c = centroids.copy()
+    w = sizes.astype(np.float64).copy()
+    active = np.ones(m, dtype=np.bool_)
+    node = np.arange(m)
+    chain = np.empty(m, dtype=np.int64)
+    children = np.empty((max(m - 1, 0), 2), dtype=np.int64)
+    cost = np.empty(max(m - 1, 0))
+    top = 0
+    first = 0
+    for t in range(m - 1):
+        while True:
+            if top == 0:
+                while not active[first]:
+                    first += 1
+                chain[0] = first
+                top = 1
+            a = chain[top - 1]
+            prev = chain[top - 2] if top >= 2 else -1
+            # the previous chain element wins ties, so the chain cannot cycle
+            best = np.inf
+            nearest = -1
+            if prev >= 0:
+                best = _ward_cost(c, w, a, prev)
+                nearest = prev
+            for j in range(m):
+                if active[j] and j != a:
+                    v = _ward_cost(c, w, a, j)
+                    if v < best:
+                        best = v
+                        nearest = j
+            if nearest != prev:
+                chain[top] = nearest
+                top += 1
+                continue
+            top -= 2
+            children[t, 0] = node[prev]
+            children[t, 1] = node[a]
+            cost[t] = best
+            total = w[a] + w[prev]
+            for r in range(c.shape[1]):
+                c[a, r] = (w[a] * c[a, r] + w[prev] * c[prev, r]) / total
+            w[a] = total
+            active[prev] = False
+            node[a] = m + t
+            break
+    return children, cost

@@ -16,13 +16,12 @@ from sklearn.utils.validation import (
 )
 
 from skgeoclust._kernels.gaussians import gaussian_log_density_matrix
-from skgeoclust.cluster._fault_network._atomize import atomize, ward_tree
 from skgeoclust.cluster._fault_network._merge import (
     CUTOFF_SQ,
-    MergeEngine,
     n_kernel_parameters,
     regularized_cholesky,
 )
+from skgeoclust.cluster._fault_network._network import MergeSettings, fit_network
 from skgeoclust.cluster._fault_network._planes import fault_planes_from_gaussians
 
 _CRITERIA = {
@@ -56,10 +55,24 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     min_kernel_points : int, default=4
         A Ward cluster becomes a Gaussian kernel when it holds at least this many
         points (four non-coplanar points give a non-singular 3-D covariance).
-    n_subsets : int, default=1
-        Number of subsets the Ward tree is first cut into (§4.3); each is atomized
-        on its own subtree with its own background box, then all kernels are
-        merged together.
+    n_subsets : "auto" or int, default="auto"
+        How the catalog is divided before atomization (§4.3); each subset has its
+        own background box. ``"auto"``: subsets of at most ``max_subset_size``
+        events, cut from the top of a Ward tree of the catalog so that they fall
+        between clumps of seismicity; each is atomized on its own Ward tree and
+        merged on its own (one joblib task each), then a last pass merges the
+        kernels of all subsets over the whole catalog (those that straddle subset
+        borders, and any others the whole mixture now favours). A catalog of at
+        most ``max_subset_size`` events is a single subset: the paper's method as
+        it stands. An integer: the paper's §4.3 as the authors ran it, one Ward
+        tree of the whole catalog cut into that many subsets, each atomized on its
+        subtree, and all atoms merged together (``n_subsets=1``: no subsets);
+        O(n^2) time in the Ward tree.
+    max_subset_size : int, default=8192
+        Largest subset with ``n_subsets="auto"`` (a subset whose events coincide
+        can be larger). Cost grows a little faster than linearly with it, and
+        subsets much smaller than the faults add background boxes and border
+        merges.
     overlap_factor : float, default=sqrt(12)
         Two kernels are merge candidates only if their boxes overlap, a box being
         centred on the kernel's mean along its principal axes with full side
@@ -87,9 +100,14 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         The local criterion depends on this order (Landers: 61 Gaussians lazily,
         32 in the exact greedy order; see Notes).
     n_jobs : int, default=None
-        Number of jobs for the per-subset atomization (joblib threads).
+        Number of joblib jobs over the subsets (processes, or the workers of the
+        active joblib backend: under ``joblib.parallel_backend("dask")`` the
+        subsets run on a Dask cluster). ``None`` means 1 unless in a
+        :obj:`joblib.parallel_backend` context.
     verbose : int, default=0
-        Print progress (1: per pass, 2: per merge).
+        Progress on standard error: 1, a progress bar over the subsets (tqdm if it
+        is installed, plain lines otherwise) and a line per merge pass; 2, a line
+        per merge too.
     random_state : int, RandomState instance or None, default=None
         Used only by :meth:`sample`; fitting is deterministic.
 
@@ -123,8 +141,11 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     n_pruned_ : int
         Number of Gaussians deleted after a weight refit (expected to hold fewer
         than ``min_kernel_points`` points, and their deletion lowers the BIC).
-    linkage_ : ndarray of shape (n_samples - 1, 4)
-        The Ward tree (scipy linkage layout).
+    n_subsets_ : int
+        Number of subsets, hence of background boxes before any weight falls to
+        zero.
+    subset_labels_ : ndarray of shape (n_samples,)
+        Subset of each training event.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -221,7 +242,8 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "criterion": [StrOptions(set(_CRITERIA))],
         "min_kernel_points": [Interval(Integral, 2, None, closed="left")],
-        "n_subsets": [Interval(Integral, 1, None, closed="left")],
+        "n_subsets": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_subset_size": [Interval(Integral, 16, None, closed="left")],
         "overlap_factor": [Interval(Real, 0, None, closed="neither")],
         "reg_covar": [Interval(Real, 0, None, closed="neither")],
         "refit_weights": ["boolean"],
@@ -236,7 +258,8 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         criterion="global",
         *,
         min_kernel_points=4,
-        n_subsets=1,
+        n_subsets="auto",
+        max_subset_size=8192,
         overlap_factor=float(np.sqrt(12.0)),
         reg_covar=1e-6,
         refit_weights=True,
@@ -248,6 +271,7 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         self.criterion = criterion
         self.min_kernel_points = min_kernel_points
         self.n_subsets = n_subsets
+        self.max_subset_size = max_subset_size
         self.overlap_factor = overlap_factor
         self.reg_covar = reg_covar
         self.refit_weights = refit_weights
@@ -285,60 +309,52 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
         X = np.ascontiguousarray(X)
-        Z = ward_tree(X)
-        atoms = atomize(
-            X,
-            sample_weight,
-            Z,
-            n_subsets=self.n_subsets,
+        settings = MergeSettings(
+            criteria=_CRITERIA[self.criterion],
             min_points=self.min_kernel_points,
-            min_side=np.sqrt(12.0 * self.reg_covar),
-            n_jobs=self.n_jobs,
-        )
-        if self.verbose:
-            print(f"holding capacity: {atoms.means.shape[0]} kernels")
-        engine = MergeEngine(
-            X,
-            sample_weight,
-            atoms,
             reg_covar=self.reg_covar,
             overlap_factor=self.overlap_factor,
-            verbose=self.verbose,
+            refit=self.refit_weights,
             lazy=self.lazy_gains,
         )
-        engine.run(
-            _CRITERIA[self.criterion],
-            refit=self.refit_weights,
-            min_count=self.min_kernel_points,
+        fit = fit_network(
+            X,
+            sample_weight,
+            settings,
+            n_subsets=self.n_subsets,
+            max_subset_size=self.max_subset_size,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
         )
-        means, covs, weights, bc, ba, bh, bw = engine.result()
-
-        self._set_model(means, covs, weights, bc, ba, bh, bw)
-        labels = self._predict(X)
+        # kernels ordered by their number of events, largest first
         counts = np.bincount(
-            labels[labels >= 0],
-            weights=sample_weight[labels >= 0],
-            minlength=means.shape[0],
+            fit.labels[fit.labels >= 0],
+            weights=sample_weight[fit.labels >= 0],
+            minlength=fit.means.shape[0],
         )
         order = np.argsort(-counts, kind="stable")
-        self._set_model(means[order], covs[order], weights[order], bc, ba, bh, bw)
-
-        self.linkage_ = Z
-        self.holding_capacity_ = int(atoms.means.shape[0])
-        self.n_merges_ = int(engine.n_merges)
-        self.n_pruned_ = int(engine.n_pruned)
-        self.bic_path_ = np.asarray(engine.bic_path)
-        self.labels_ = self._predict(X)
-        self._n_events = np.bincount(
-            self.labels_[self.labels_ >= 0],
-            weights=sample_weight[self.labels_ >= 0],
-            minlength=self.means_.shape[0],
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.shape[0])
+        self._set_model(
+            fit.means[order],
+            fit.covariances[order],
+            fit.weights[order],
+            fit.bkg_centers,
+            fit.bkg_axes,
+            fit.bkg_half_extents,
+            fit.bkg_weights,
         )
-        log_prob = self._score_samples(X)
-        self.bic_ = float(
-            -sample_weight @ np.maximum(log_prob, np.log(1e-300))
-            + 0.5 * self._n_parameters() * np.log(max(sample_weight.sum(), 1.0))
-        )
+        self.labels_ = np.full(X.shape[0], -1, dtype=np.int64)
+        on_kernel = fit.labels >= 0
+        self.labels_[on_kernel] = rank[fit.labels[on_kernel]]
+        self._n_events = counts[order]
+        self.holding_capacity_ = fit.holding_capacity
+        self.n_merges_ = fit.n_merges
+        self.n_pruned_ = fit.n_pruned
+        self.bic_path_ = fit.bic_path
+        self.bic_ = fit.bic
+        self.subset_labels_ = fit.subset_of_sample
+        self.n_subsets_ = int(fit.subset_of_sample.max()) + 1
         return self
 
     # ------------------------------------------------------------------ model

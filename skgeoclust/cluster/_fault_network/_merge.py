@@ -19,6 +19,7 @@ from skgeoclust._kernels.gaussians import (
     global_loglik_change,
     grid_support_densities,
     local_logliks,
+    reaches_changed,
     relabel_after_merge,
     replace_pair_density,
     support_densities,
@@ -45,6 +46,11 @@ _COMPACT_MIN_DEAD = 4096
 #: point); the chosen pair's gain is always recomputed exactly before it is
 #: merged, and every pass starts from exact gains
 _RELATIVE_CHANGE_TOL = 1e-3
+#: candidate mergers keep their supports and cores (point indices) for their next
+#: evaluations while all those kept hold fewer than this many entries in all;
+#: beyond it they are found again when needed (a core then counts as touched by
+#: every nearby merge). About 16 bytes an entry.
+_PAIR_CACHE_ENTRIES = 40_000_000
 
 
 def n_kernel_parameters(n_features):
@@ -75,8 +81,25 @@ class MergeEngine:
     X : ndarray of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,)
     atoms : Atoms
+        Initial kernels and background boxes (only ``means``, ``covariances``,
+        ``weights`` and the ``bkg_*`` fields are read).
     reg_covar, overlap_factor : float
     verbose : int
+    lazy : bool
+    total_weight : float, default=None
+        Weight of the whole catalog, whose log is the BIC penalty per parameter;
+        ``None``: the weight of ``X``. A subset's engine gets the catalog's, so
+        that its gains are those of the whole mixture restricted to its events.
+    reference_density : ndarray of shape (n_samples,), default=None
+        The density each event had at the end of its subset's own merging (scaled
+        to the whole catalog), when the atoms are the kernels those mergings left.
+        Their pairs are then known to have no positive gain where nothing has
+        changed: a kernel is *frozen* while its weight is its subset's and it
+        reaches no event (``w phi > tol p`` there) whose density differs from the
+        reference by more than ``tol`` relatively (``tol`` the marking tolerance
+        of the lazy gains), and a pair of two frozen kernels is not scored. New
+        kernels are never frozen; frozen ones thaw when their surroundings change,
+        at the start of every pass. ``None``: no kernel is frozen.
     """
 
     def __init__(
@@ -89,12 +112,17 @@ class MergeEngine:
         overlap_factor,
         verbose=0,
         lazy=True,
+        total_weight=None,
+        reference_density=None,
     ):
         self.X = X
         self.s = sample_weight
         self.n, self.d = X.shape
         self.N = float(sample_weight.sum())
-        self.log_n = np.log(self.N) if self.N > 1 else 0.0
+        # the BIC penalty counts the whole catalog's weight, also when the engine
+        # merges one subset of it
+        n_penalty = self.N if total_weight is None else float(total_weight)
+        self.log_n = np.log(n_penalty) if n_penalty > 1 else 0.0
         self.P = n_kernel_parameters(self.d)
         self.reg = reg_covar
         self.factor = overlap_factor
@@ -120,6 +148,10 @@ class MergeEngine:
         self.n_kernels = 0
         for k in range(n_atoms):
             self._add_kernel(atoms.means[k], atoms.covariances[k], atoms.weights[k])
+        self.reference_density = reference_density
+        self.reference_weights = self.weights.copy()
+        self.frozen = np.zeros(cap, dtype=bool)
+        self.frozen[:n_atoms] = reference_density is not None
 
         keep = atoms.bkg_weights > 0
         self.bkg_centers = np.ascontiguousarray(atoms.bkg_centers[keep])
@@ -285,6 +317,25 @@ class MergeEngine:
     def _pair_shape(self, tail):
         return tuple(self.d for _ in tail)
 
+    def _thaw(self):
+        """Unfreeze the kernels whose surroundings or weight have changed since
+        their subset's merging (see ``reference_density``)."""
+        frozen = np.flatnonzero(
+            self.frozen[: self.n_kernels] & self.alive[: self.n_kernels]
+        )
+        if frozen.shape[0] == 0:
+            return
+        tol = _RELATIVE_CHANGE_TOL
+        changed = np.abs(self.p - self.reference_density) > tol * self.p
+        moved = np.abs(self.weights[frozen] - self.reference_weights[frozen]) > (
+            tol * self.reference_weights[frozen]
+        )
+        for t, k in enumerate(frozen):
+            if moved[t] or reaches_changed(
+                self.support[k], self.phi[k], self.weights[k], self.p, changed, tol
+            ):
+                self.frozen[k] = False
+
     def _reset_pairs(self):
         for name, dtype, tail in self._PAIR_ARRAYS:
             setattr(self, name, np.zeros((0, *self._pair_shape(tail)), dtype=dtype))
@@ -292,6 +343,7 @@ class MergeEngine:
         # and the points through which other merges can move its global gain
         self.pair_support = []
         self.pair_core = []
+        self.cached_entries = 0
         self.n_pairs = 0
         live = self._live()
         if live.shape[0] < 2:
@@ -313,6 +365,9 @@ class MergeEngine:
             np.ascontiguousarray(pairs), self.means, self.box_axes, self.box_half
         )
         pairs = pairs[keep]
+        if self.reference_density is not None:
+            self._thaw()
+            pairs = pairs[~(self.frozen[pairs[:, 0]] & self.frozen[pairs[:, 1]])]
         self._add_pairs(
             pairs[:, 0].astype(np.int64),
             pairs[:, 1].astype(np.int64),
@@ -417,14 +472,35 @@ class MergeEngine:
             else:
                 self._evaluate(q)
 
+    def _cache(self, entries):
+        """Whether ``entries`` more cached point indices fit the budget (then they
+        are counted)."""
+        if self.cached_entries + entries > _PAIR_CACHE_ENTRIES:
+            return False
+        self.cached_entries += entries
+        return True
+
+    def _drop_cache(self, q):
+        for cached in (self.pair_support[q], self.pair_core[q]):
+            if cached is not None:
+                size = (
+                    cached[0].shape[0] if isinstance(cached, tuple) else cached.shape[0]
+                )
+                self.cached_entries -= size
+        self.pair_support[q] = None
+        self.pair_core[q] = None
+
     def _pair_support(self, q):
         if self.pair_support[q] is None:
-            self.pair_support[q] = self._query_support(
+            support = self._query_support(
                 self.pair_center[q],
                 self.pair_chol[q],
                 self.pair_log_norm[q],
                 self.pair_kernel_radius[q],
             )
+            if not self._cache(support[0].shape[0]):
+                return support
+            self.pair_support[q] = support
         return self.pair_support[q]
 
     def _evaluate(self, q):
@@ -456,7 +532,11 @@ class MergeEngine:
                 _RELATIVE_CHANGE_TOL,
                 self.core_buffer,
             )
-            self.pair_core[q] = self.core_buffer[:n_core].copy()
+            if self.pair_core[q] is not None:
+                self.cached_entries -= self.pair_core[q].shape[0]
+            self.pair_core[q] = (
+                self.core_buffer[:n_core].copy() if self._cache(n_core) else None
+            )
             return change + 0.5 * self.P * self.log_n
         supp_a, supp_b = self.support[a], self.support[b]
         members = np.concatenate(
@@ -524,8 +604,7 @@ class MergeEngine:
             ok = (partner != i) & (partner != j)
             np.fmax.at(estimate, partner[ok], self.pair_gain[dead[ok]])
         for t in dead:
-            self.pair_support[t] = None
-            self.pair_core[t] = None
+            self._drop_cache(t)
         self.pair_alive[dead] = False
 
         # mixture density and labels where it changed
@@ -583,7 +662,8 @@ class MergeEngine:
             dist = np.linalg.norm(self.pair_center[live_q] - center, axis=1)
             cand = live_q[dist <= self.pair_radius[live_q] + radius]
             for t in cand:
-                if any_marked(self.pair_core[t], self.mark, stamp):
+                core = self.pair_core[t]
+                if core is None or any_marked(core, self.mark, stamp):
                     if self.lazy:
                         self.pair_stale[t] = True
                     else:
