@@ -31,6 +31,31 @@ _CRITERIA = {
 }
 
 
+#: coordinates beyond this (km) would overflow the squares of the covariances
+_MAX_COORDINATE = 1e100
+
+
+def _check_coordinates(X):
+    """Raise a ValueError naming the first row (and column) that is NaN,
+    infinite or too large to square."""
+    bad = ~np.isfinite(X) | (np.abs(np.nan_to_num(X)) > _MAX_COORDINATE)
+    if not bad.any():
+        return
+    row, col = np.argwhere(bad)[0]
+    value = X[row, col]
+    what = (
+        "NaN"
+        if np.isnan(value)
+        else "infinity"
+        if np.isinf(value)
+        else f"{float(value)!r}, beyond +-{_MAX_COORDINATE:g} km"
+    )
+    raise ValueError(
+        f"X holds {what} at row {row} (column {col}); hypocentres must be finite "
+        "Cartesian km."
+    )
+
+
 class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     """Fault-network reconstruction by agglomerative merging of Gaussian kernels.
 
@@ -302,7 +327,10 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=1)
+        X = validate_data(
+            self, X, dtype=np.float64, ensure_min_samples=1, ensure_all_finite=False
+        )
+        _check_coordinates(X)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )

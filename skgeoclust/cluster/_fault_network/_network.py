@@ -86,7 +86,36 @@ def _run_engine(
     return engine
 
 
-def _atomize_subset(X, sample_weight, settings):
+def _coincident_atoms(X, sample_weight, settings):
+    """Atoms of events that all (or, beyond the octree's resolution, nearly)
+    coincide: one Gaussian with their moments if there are ``min_points`` of
+    them, else only the background. Their Ward tree would cost O(n^2) to say the
+    same."""
+    n, d = X.shape
+    total = sample_weight.sum()
+    mean = sample_weight @ X / total
+    centred = X - mean
+    cov = (centred * sample_weight[:, None]).T @ centred / total
+    kernel = n >= settings.min_points
+    side = np.sqrt(12.0 * settings.reg_covar)
+    return Atoms(
+        means=mean[None] if kernel else np.empty((0, d)),
+        covariances=cov[None] if kernel else np.empty((0, d, d)),
+        weights=np.ones(1 if kernel else 0),
+        atom_of_sample=np.zeros(n, dtype=np.int64) if kernel else np.full(n, -1),
+        subset_of_sample=np.zeros(n, dtype=np.int64),
+        bkg_centers=mean[None],
+        bkg_axes=np.eye(d)[None],
+        bkg_half_extents=np.maximum(0.5 * np.ptp(X, axis=0), 0.5 * side)[None],
+        bkg_weights=np.array([0.0 if kernel else 1.0]),
+        capacity_per_subset=np.array([int(kernel)]),
+        clusters_per_subset=np.array([1]),
+    )
+
+
+def _atomize_subset(X, sample_weight, settings, coincident=False):
+    if coincident or not np.ptp(X, axis=0).any():
+        return _coincident_atoms(X, sample_weight, settings)
     return atomize(
         X,
         sample_weight,
@@ -97,15 +126,17 @@ def _atomize_subset(X, sample_weight, settings):
     )
 
 
-def merge_subset(X, sample_weight, total_weight, settings):
+def merge_subset(X, sample_weight, total_weight, settings, coincident=False):
     """Atomize one subset on its own Ward tree and merge its kernels, with the
     BIC penalty of the whole catalog (``total_weight``). A joblib task.
+    ``coincident``: the events coincide to the octree's resolution (see
+    :func:`_coincident_atoms`).
 
     Returns
     -------
     model : SubsetModel
     """
-    atoms = _atomize_subset(X, sample_weight, settings)
+    atoms = _atomize_subset(X, sample_weight, settings, coincident)
     engine = _run_engine(X, sample_weight, atoms, settings, total_weight=total_weight)
     live = engine._live()
     share = sample_weight.sum() / total_weight
@@ -164,19 +195,29 @@ def fit_network(
     """
     n, d = X.shape
     total = float(sample_weight.sum())
+    extent = float(np.ptp(X, axis=0).max()) if n else 0.0
+    if extent == 0.0:
+        n_subsets = 1  # one repeated point: no tree to cut
     if n_subsets == "auto":
         subset = auto_subsets(
             X, max_subset_size, max(max_subset_size // 16, 4 * settings.min_points)
         )
         n_parts = int(subset.max()) + 1
         if n_parts == 1:
-            atoms = _atomize_subset(X, sample_weight, settings)
+            atoms = _atomize_subset(X, sample_weight, settings, n > max_subset_size)
             capacity, n_merges, n_pruned = int(atoms.means.shape[0]), 0, 0
             reference = None
         else:
             members = [np.flatnonzero(subset == s) for s in range(n_parts)]
             tasks = (
-                delayed(merge_subset)(X[idx], sample_weight[idx], total, settings)
+                delayed(merge_subset)(
+                    X[idx],
+                    sample_weight[idx],
+                    total,
+                    settings,
+                    coincident=idx.shape[0] > max_subset_size
+                    and np.ptp(X[idx], axis=0).max() <= extent * 2.0**-30,
+                )
                 for idx in members
             )
             models = list(
@@ -195,14 +236,18 @@ def fit_network(
             n_merges = int(sum(m.n_merges for m in models))
             n_pruned = int(sum(m.n_pruned for m in models))
     else:
-        atoms = atomize(
-            X,
-            sample_weight,
-            ward_tree(X),
-            n_subsets=n_subsets,
-            min_points=settings.min_points,
-            min_side=np.sqrt(12.0 * settings.reg_covar),
-            n_jobs=n_jobs,
+        atoms = (
+            _coincident_atoms(X, sample_weight, settings)
+            if extent == 0.0
+            else atomize(
+                X,
+                sample_weight,
+                ward_tree(X),
+                n_subsets=n_subsets,
+                min_points=settings.min_points,
+                min_side=np.sqrt(12.0 * settings.reg_covar),
+                n_jobs=n_jobs,
+            )
         )
         subset = atoms.subset_of_sample
         capacity, n_merges, n_pruned = int(atoms.means.shape[0]), 0, 0

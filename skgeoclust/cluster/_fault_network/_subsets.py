@@ -100,22 +100,24 @@ def auto_subsets(X, max_size, min_size):
         sizes[m + t] = sizes[children[t, 0]] + sizes[children[t, 1]]
     kept = sizes[m:] <= max_size  # closed downward: children are smaller
     subset = representatives(children, m, kept)[:m][cell]
-    subset = _join_small_subsets(X, subset, min_size)
+    subset = _join_small_subsets(X, subset, min_size, max_size)
     _, first, inverse = np.unique(subset, return_index=True, return_inverse=True)
     rank = np.empty(first.shape[0], dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
     return rank[inverse]
 
 
-def _join_small_subsets(X, subset, min_size):
+def _join_small_subsets(X, subset, min_size, max_size):
     """Move each subset of fewer than ``min_size`` events into the subset of the
-    event nearest to its centroid among the larger subsets."""
+    event nearest to its centroid among the subsets of ``min_size`` to
+    ``max_size`` events (never into a larger one: those are cells of coinciding
+    events, which get no Ward tree)."""
     labels, counts = np.unique(subset, return_counts=True)
     small = labels[counts < min_size]
-    if small.shape[0] == 0 or small.shape[0] == labels.shape[0]:
+    target = labels[(counts >= min_size) & (counts <= max_size)]
+    if small.shape[0] == 0 or target.shape[0] == 0:
         return subset
-    is_small = np.isin(subset, small)
-    large_idx = np.flatnonzero(~is_small)
+    large_idx = np.flatnonzero(np.isin(subset, target))
     tree = cKDTree(X[large_idx])
     out = subset.copy()
     for label in small:
