@@ -96,12 +96,21 @@ def _source(args, report):
         )
         folder = report.folder / "shards"
         folder.mkdir(exist_ok=True)
-        for old in folder.glob("part*.npy"):
-            old.unlink()
         X = _ecef(catalog)
+        written = []
         for i, shard in enumerate(np.array_split(X, max(args.n_shards, 1))):
-            np.save(folder / f"part{i:03d}.npy", shard)
-        return NpyShardSource(folder), True, truth
+            written.append(folder / f"part{i:03d}.npy")
+            np.save(written[-1], shard)
+        # stream exactly the shards of this run: other files of the folder (a
+        # previous run's, the user's) are neither read nor removed
+        others = sorted(p.name for p in folder.iterdir() if p not in set(written))
+        if others:
+            report.add_note(
+                f"shards/ also holds {len(others)} file(s) this run did not write "
+                f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}); "
+                "they were neither read nor removed."
+            )
+        return NpyShardSource(written), True, truth
     path = Path(args.input)
     text = str(path)
     if path.is_dir() or text.endswith(".npy") or any(c in text for c in "*?["):

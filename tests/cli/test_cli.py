@@ -326,6 +326,23 @@ def test_stream_generated_shards(tmp_path, capsys):
     assert len(list((tmp_path / "shards").glob("*.npy"))) == 3
 
 
+def test_stream_generated_touches_no_other_file(tmp_path, capsys):
+    # issue 16 #1: files the run did not write are neither removed nor streamed
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    np.save(shards / "part_keep_me.npy", np.ones((10, 3)))
+    np.save(shards / "zz.npy", np.ones((5000, 3)))
+    argv = ["stream", "--n-samples", "2000", "--n-clusters", "5", "-o", str(tmp_path)]
+    status, _, err = _run([*argv, "--batch-size", "256", "-q"], capsys)
+    assert status == 0, err
+    assert np.load(tmp_path / "labels.npy").shape == (2000,)
+    assert np.array_equal(np.load(shards / "part_keep_me.npy"), np.ones((10, 3)))
+    assert np.load(shards / "zz.npy").shape == (5000, 3)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["summary"]["rows"] == 2000
+    assert any("part_keep_me.npy, zz.npy" in note for note in summary["notes"])
+
+
 def test_stream_npy_parquet_and_catalog(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(c, 0.1, size=(200, 2)) for c in (0, 3, 6)])
