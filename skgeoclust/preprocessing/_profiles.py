@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -92,9 +93,44 @@ def uniform_depth_grid(depth_min, depth_max, dz):
     >>> uniform_depth_grid(0.0, 61.5, 10.0)
     array([ 0., 10., 20., 30., 40., 50., 60.])
     """
-    # A relative slack absorbs rounding when (max - min) is a multiple of dz.
-    n = math.floor((depth_max - depth_min) / dz * (1.0 + 1e-12) + 1e-9) + 1
+    n = _n_uniform_depths(depth_min, depth_max, dz)
     return depth_min + dz * np.arange(n, dtype=np.float64)
+
+
+def _n_uniform_depths(depth_min, depth_max, dz):
+    """Length of :func:`uniform_depth_grid` (a Python int, never an overflow)."""
+    # A relative slack absorbs rounding when (max - min) is a multiple of dz.
+    steps = (depth_max - depth_min) / dz * (1.0 + 1e-12) + 1e-9
+    return math.floor(steps) + 1 if math.isfinite(steps) else math.inf
+
+
+def _physical_memory_bytes():
+    """Total physical memory of this machine, or None where it cannot be read."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not a POSIX system
+        return None
+
+
+#: Arrays of the profile matrix's size alive at once while interpolating.
+_INTERPOLATION_COPIES = 4
+
+
+def _check_profile_matrix_fits(n_profiles, n_z, dz):
+    """Raise a ValueError naming ``dz`` when the interpolation cannot fit in memory."""
+    need = _INTERPOLATION_COPIES * 8.0 * n_profiles * n_z
+    total = _physical_memory_bytes()
+    if math.isfinite(need) and (total is None or need <= total):
+        return
+    have = "" if total is None else f" of this machine's {total / 2**30:.1f} GiB"
+    size = (
+        f"about {need / 2**30:.4g} GiB" if math.isfinite(need) else "unbounded memory"
+    )
+    raise ValueError(
+        f"dz={dz!r} km gives {n_z:.4g} depths per profile: interpolating the "
+        f"{n_profiles} profiles needs {size}, more than the memory{have}. Use a "
+        "larger dz."
+    )
 
 
 def interpolate_profiles(depth, values, new_depth):
@@ -216,8 +252,9 @@ def extract_profiles(
     ------
     ValueError
         If the axes do not match the model's shape, are not finite, the depths are
-        not strictly monotonic, ``zrange`` selects no depth, or every profile is
-        excluded.
+        not strictly monotonic, ``zrange`` selects no depth, every profile is
+        excluded, or ``dz`` is so small that the interpolated profiles cannot fit
+        in this machine's memory.
 
     See Also
     --------
@@ -363,6 +400,8 @@ def extract_profiles(
         )
     X = columns
     if dz is not None:
+        n_z = _n_uniform_depths(depth[0], depth[-1], float(dz))
+        _check_profile_matrix_fits(X.shape[0], n_z, dz)
         new_depth = uniform_depth_grid(depth[0], depth[-1], float(dz))
         X = interpolate_profiles(depth, X, new_depth)
         depth = new_depth

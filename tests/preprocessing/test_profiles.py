@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skgeoclust.datasets import make_velocity_model
+from skgeoclust.preprocessing import _profiles as profiles_module
 from skgeoclust.preprocessing import extract_profiles
 from skgeoclust.preprocessing._profiles import interpolate_profiles, uniform_depth_grid
 
@@ -220,6 +221,20 @@ def test_bad_input_raises_naming_the_problem(change, match):
             kwargs.pop("model"),
             **kwargs,
         )
+
+
+def test_dz_too_small_for_memory_is_refused(monkeypatch):
+    # issue 16 #4: dz=1e-7 asked for 15 GiB and the process was killed
+    args = ([0.0, 1.0], [0.0, 1.0], [0.0, 5.0, 10.0], np.ones((3, 2, 2)))
+    with pytest.raises(ValueError, match=r"dz=1e-12 km gives 1e\+13 depths"):
+        extract_profiles(*args, dz=1e-12)
+    with pytest.raises(ValueError, match=r"dz=1e-300 km gives 1e\+301 depths"):
+        extract_profiles(*args, dz=1e-300)
+    # the limit is the machine's memory: 4 profiles x 1001 depths x 8 B x 4 copies
+    monkeypatch.setattr(profiles_module, "_physical_memory_bytes", lambda: 130_000)
+    assert extract_profiles(*args, dz=0.01).X.shape == (4, 1001)
+    with pytest.raises(ValueError, match=r"needs about .* GiB, more than the memory"):
+        extract_profiles(*args, dz=0.005)
 
 
 def test_all_nan_raises():
