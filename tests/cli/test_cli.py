@@ -191,6 +191,32 @@ def test_faults_generated_and_xyz(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize("case", ["three events", "1000 subsets"])
+def test_faults_without_any_plane_reports_a_background_model(tmp_path, capsys, case):
+    # issue 16 #5: "Found array with 0 sample(s)" when no plane survived
+    if case == "three events":
+        csv = tmp_path / "three.csv"
+        csv.write_text(
+            "lat,lon,depth\n34.0,-116.5,5\n34.01,-116.49,6\n34.02,-116.48,7\n"
+        )
+        argv = ["faults", "-i", str(csv)]
+        n = 3
+    else:
+        argv = ["faults", "--n-samples", "100", "--n-subsets", "1000"]
+        n = 100
+    out = tmp_path / "report"
+    status, _, err = _run([*argv, "-o", str(out), "-q"], capsys)
+    assert status == 0, err
+    summary = _check_report(out)
+    assert summary["summary"]["fault planes (Gaussian kernels)"] == 0
+    assert summary["summary"]["background events"] == n
+    assert any("No fault plane survived" in note for note in summary["notes"])
+    planes = pd.read_csv(out / "fault_planes.csv")
+    assert len(planes) == 0 and {"lat", "lon", "strike_deg"} <= set(planes)
+    labels = pd.read_csv(out / "labels.csv")
+    assert len(labels) == n and (labels["kernel"] == -1).all()
+
+
 def test_kmedoids_generated_and_csv_without_depth(tmp_path, capsys):
     status, _, err = _run(
         [
