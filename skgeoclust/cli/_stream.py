@@ -117,17 +117,23 @@ def _source(args, report):
         parquet = (path.is_dir() and any(path.glob("*.parquet"))) or text.endswith(
             ".parquet"
         )
-        if parquet:
-            cols = args.columns.split(",") if args.columns else None
-            source = ParquetSource(text, columns=cols)
-        else:
-            source = NpyShardSource(text)
+        try:
+            if parquet:
+                cols = args.columns.split(",") if args.columns else None
+                source = ParquetSource(text, columns=cols)
+            else:
+                source = NpyShardSource(text)
+        except ValueError as exc:  # one line naming the shard or file
+            raise InputFileError(f"{text}: {exc}") from exc
         report.parameters["input"] = f"{text}: {source!r}"
         return source, args.ecef, None
     if not path.exists():
         raise InputFileError(f"{path}: no such file or folder.")
     if text.lower().endswith((".parquet", ".pq")) and args.columns:
-        source = ParquetSource(text, columns=args.columns.split(","))
+        try:
+            source = ParquetSource(text, columns=args.columns.split(","))
+        except ValueError as exc:
+            raise InputFileError(f"{text}: {exc}") from exc
         report.parameters["input"] = f"{text}: {source!r}"
         return source, args.ecef, None
     if not text.lower().endswith(CATALOG_SUFFIXES):
@@ -147,6 +153,11 @@ def run(args, report, progress):
     with progress.step("open the input"):
         source, ecef, truth = _source(args, report)
     n, d = source.shape
+    if ecef and d != 3:
+        raise InputFileError(
+            f"{args.input}: --ecef needs 3 columns (Earth-centred x, y, z in km), but "
+            f"the input has {d}."
+        )
     model = StreamingMiniBatchKMeans(
         args.n_clusters,
         batch_size=args.batch_size,

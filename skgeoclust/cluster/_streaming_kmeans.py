@@ -345,9 +345,9 @@ default="k-means++"
             bad = first_nonfinite_row(block)
             if bad >= 0:
                 raise ValueError(
-                    f"{source!r}, {_where(b0, row0, bs, bad)} contains NaN or "
-                    "infinity; clean or drop it before clustering (every row must "
-                    "get a label)."
+                    f"{source!r}, {_where(b0, row0, bs, bad)}"
+                    f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
+                    "or drop it before clustering (every row must get a label)."
                 )
             flags = _batch_flags(is_test, b0, block.shape[0], bs)
             train = block if flags is None else block[~flags]
@@ -374,9 +374,9 @@ default="k-means++"
             bad = first_nonfinite_row(block)
             if bad >= 0:
                 raise ValueError(
-                    f"{source!r}, {_where(b0, row0, bs, bad)} contains NaN or "
-                    "infinity; clean or drop it before clustering (every row must "
-                    "get a label)."
+                    f"{source!r}, {_where(b0, row0, bs, bad)}"
+                    f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
+                    "or drop it before clustering (every row must get a label)."
                 )
             labels, min_sq, _ = _assign(block, centers, _n_threads(self.n_jobs))
             if labels_out is not None:
@@ -458,6 +458,7 @@ default="k-means++"
                     skip,
                     lambda b, b0=b0: f"{source!r}, batch {b0 + b}, source",
                     row0,
+                    source.row_origin,
                 )
                 flags = _batch_flags(is_test, b0, block.shape[0], bs)
                 progress.update(block.shape[0] - (0 if flags is None else flags.sum()))
@@ -723,7 +724,7 @@ default="k-means++"
             batch = np.ascontiguousarray(batch, dtype=centers.dtype)
             bad = first_nonfinite_row(batch)
             if bad >= 0:
-                _raise_nonfinite(row + bad, repr(source))
+                _raise_nonfinite(row + bad, repr(source), source.row_origin(row + bad))
             row += batch.shape[0]
             yield _assign(batch, centers, n_threads)[0]
 

@@ -57,10 +57,10 @@ def _assign(X, centers, n_threads=1):
     return labels, min_sq_dist, inertia
 
 
-def _raise_nonfinite(row, where):
+def _raise_nonfinite(row, where, origin=""):
     raise ValueError(
-        f"{where}: row {row} contains NaN or infinity; clean or drop it before "
-        "clustering (every row must get a label)."
+        f"{where}: row {row}{origin} contains NaN or infinity; clean or drop it "
+        "before clustering (every row must get a label)."
     )
 
 
@@ -180,9 +180,10 @@ class _MiniBatchState:
         self.n_steps += 1
         return inertia
 
-    def run_block(self, block, batch_size, skip, where, row0=0):
+    def run_block(self, block, batch_size, skip, where, row0=0, origin=None):
         """Steps over every batch of ``block`` not flagged in ``skip`` (one kernel
-        call, back in Python only to draw reassigned rows)."""
+        call, back in Python only to draw reassigned rows); ``origin(row)`` says
+        where a bad row is stored."""
         if self.labels.shape[0] < batch_size:
             self.labels = np.empty(batch_size, dtype=np.int32)
             self.min_sq = np.empty(batch_size)
@@ -210,7 +211,8 @@ class _MiniBatchState:
             self.n_steps += int(counters[2])
             counters[2] = 0
             if status == 2:
-                _raise_nonfinite(row0 + bad, where(stop))
+                row = row0 + bad
+                _raise_nonfinite(row, where(stop), origin(row) if origin else "")
             if status == 0:
                 return
             lo = stop * batch_size

@@ -1,6 +1,7 @@
 """Malformed inputs: one line on stderr naming file, row and column; exit status 2."""
 
 import gzip
+import re
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,46 @@ def test_bad_shard(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "no .npy files" in _fails(["stream", "-i", str(empty)], capsys)
+
+
+def test_unreadable_shards_are_one_line_naming_the_shard(
+    tmp_path, capsys, broken_npy_files
+):
+    # issue 16 #6: 0-byte, truncated and text shards gave tracebacks or messages
+    # without the file's name
+    broken, reasons = broken_npy_files
+    for name, reason in reasons.items():
+        folder = tmp_path / name.replace(".npy", "")
+        folder.mkdir()
+        (folder / name).write_bytes((broken / name).read_bytes())
+        line = _fails(["stream", "-i", str(folder), "-o", str(tmp_path / "o")], capsys)
+        assert re.search(rf"shard '{folder / name}' cannot be read: {reason}", line)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("n_columns", [2, 4])
+def test_ecef_needs_three_columns(tmp_path, capsys, n_columns):
+    # issue 16 #6 and #9: --ecef on 2 columns gave an IndexError traceback, on 4
+    # columns it dropped one and reported depths of 6,364 km
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    np.save(folder / "a.npy", np.random.default_rng(0).normal(size=(100, n_columns)))
+    line = _fails(["stream", "-i", str(folder), "--ecef", "--n-clusters", "2"], capsys)
+    assert f"{folder}: --ecef needs 3 columns" in line
+    assert f"the input has {n_columns}" in line
+
+
+def test_nan_in_a_shard_names_the_shard_and_its_row(tmp_path, capsys):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    bad = np.zeros((10, 2))
+    bad[4, 1] = np.nan
+    np.save(folder / "a.npy", np.zeros((10, 2)))
+    np.save(folder / "b.npy", bad)
+    for test_size in ("0.1", "0"):
+        argv = ["stream", "-i", str(folder), "--n-clusters", "2", "--batch-size", "4"]
+        line = _fails([*argv, "--test-size", test_size], capsys)
+        assert f"source row 14 (row 4 of shard '{folder / 'b.npy'}', 0-based)" in line
 
 
 def test_longitudes_in_range_are_read_exactly(tmp_path):

@@ -319,7 +319,9 @@ def test_nan_row_is_named_and_leaves_the_model_unchanged(tmp_path):
     bad = X.copy()
     bad[733, 2] = np.nan
     np.save(tmp_path / "bad.npy", bad)
-    with pytest.raises(ValueError, match="source row 733 contains NaN"):
+    with pytest.raises(
+        ValueError, match=r"source row 733 \(row 733 of shard '.*bad\.npy', 0-based\)"
+    ):
         km.fit(NpyShardSource([tmp_path / "bad.npy"]))
     with pytest.raises(ValueError, match="row 3 contains NaN"):
         km.partial_fit(bad[730:740])
