@@ -23,6 +23,28 @@ DESCRIPTION = (
     "Earth-centred km into the report folder and streamed from there."
 )
 N_STEPS = 5
+#: Fraction of the batches held out when --test-size is not given.
+DEFAULT_TEST_FRACTION = 0.1
+#: Fewest batches for which the default fraction holds out one batch.
+_MIN_BATCHES_FOR_TEST = 5
+
+
+def _test_size(args, n_rows, report):
+    """``test_size`` of the estimator: the user's, or the default rounded to
+    whole batches (none, with a note, when the input is too small for one)."""
+    if args.test_size is not None:
+        return args.test_size if args.test_size > 0 else None
+    n_batches = -(-n_rows // max(args.batch_size, 1))
+    n_test = round(DEFAULT_TEST_FRACTION * n_batches)
+    if n_test == 0:
+        report.add_note(
+            f"No held-out test batches: the {n_rows} rows make {n_batches} batch(es) "
+            f"of --batch-size {args.batch_size}, and the default "
+            f"{DEFAULT_TEST_FRACTION:g} of them rounds to none (give --test-size to "
+            "hold out batches anyway)."
+        )
+        return None
+    return n_test
 
 
 def configure(parser):
@@ -56,8 +78,10 @@ def configure(parser):
     g.add_argument(
         "--test-size",
         type=float,
-        default=0.1,
-        help="fraction of batches held out for the test inertia (0: none)",
+        default=None,
+        help="fraction of batches held out for the test inertia (0: none; default: "
+        f"{DEFAULT_TEST_FRACTION:g}, rounded to whole batches, so none under "
+        f"{_MIN_BATCHES_FOR_TEST} batches)",
     )
 
 
@@ -163,7 +187,7 @@ def run(args, report, progress):
         batch_size=args.batch_size,
         n_passes=args.n_passes,
         refine_max_iter=args.refine_max_iter,
-        test_size=args.test_size if args.test_size > 0 else None,
+        test_size=_test_size(args, n, report),
         random_state=args.random_state,
     )
     report.parameters["estimator"] = repr(model)

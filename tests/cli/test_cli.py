@@ -369,6 +369,23 @@ def test_stream_generated_touches_no_other_file(tmp_path, capsys):
     assert any("part_keep_me.npy, zz.npy" in note for note in summary["notes"])
 
 
+@pytest.mark.parametrize("n_events", [30, 400, 1025])
+def test_stream_defaults_work_on_small_catalogs(tmp_path, capsys, n_events):
+    # issue 16 #7: --test-size 0.1 with --batch-size 1024 stopped a 400-event
+    # catalog ("holds out 1 of 1 batches")
+    cat, _ = make_seismicity_catalog(n_events, n_clusters=3, random_state=0)
+    csv = tmp_path / "cat.csv"
+    pd.DataFrame(cat, columns=["lat", "lon", "depth"]).to_csv(csv, index=False)
+    status, _, err = _run(
+        ["stream", "-i", str(csv), "-o", str(tmp_path / "r"), "-q"], capsys
+    )
+    assert status == 0, err
+    summary = _check_report(tmp_path / "r")
+    assert np.load(tmp_path / "r" / "labels.npy").shape == (n_events,)
+    assert "held-out inertia" not in summary["summary"]
+    assert any("No held-out test batches" in note for note in summary["notes"])
+
+
 def test_stream_npy_parquet_and_catalog(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(c, 0.1, size=(200, 2)) for c in (0, 3, 6)])
