@@ -40,7 +40,8 @@ def _check_points(X, bounds):
             row, col = np.argwhere(outside)[0]
             raise ValueError(
                 f"bounds must contain every point: row {row}, column {col} has value "
-                f"{X[row, col]!r} outside [{lo[col]!r}, {hi[col]!r}]."
+                f"{float(X[row, col])!r} outside "
+                f"[{float(lo[col])!r}, {float(hi[col])!r}]."
             )
     flat = ~(hi > lo)
     if flat.any():

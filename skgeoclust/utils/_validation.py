@@ -127,7 +127,7 @@ def check_catalog_values(X, *, column_names=None):
         row = bad_lat[0]
         raise ValueError(
             f"Latitude in column {names[0]!r} must lie in [-90, 90] degrees; row {row} "
-            f"(0-based) has {X[row, 0]!r}. Are the lat and lon columns swapped?"
+            f"(0-based) has {float(X[row, 0])!r}. Are the lat and lon columns swapped?"
         )
     X[:, 1] = wrap_longitude(X[:, 1])
     return X

@@ -93,6 +93,49 @@ def test_parquet_row_numbers_and_gzip(tmp_path):
     assert X.shape == (3, 3) and list(table.columns) == ["lat", "lon", "depth"]
 
 
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        (
+            "blank.csv",
+            "lat,lon,depth\n35,139,10\n\n35.1,139.1,12\n\n   \n35.2,abc,8\n",
+            "row 3 (line 7), column 'lon'",
+        ),
+        (
+            "head.csv",
+            "\n\nlat,lon,depth\n35,139,10\n35.1,139.1,12\n35.2,139.2,900\n",
+            "row 3 (line 6), column 'depth': depth 900.0 km",
+        ),
+        (
+            "quoted.csv",
+            'lat,lon,depth,name\n35,139,10,"a\nb"\n\n35.1,139.1,nan,c\n',
+            "row 2 (line 5), column 'depth'",
+        ),
+        (
+            "blank.tsv",
+            "lat\tlon\tdepth\n35\t139\t10\n\n95\t139\t10\n",
+            "row 2 (line 4), column 'lat': latitude 95.0",
+        ),
+        (
+            "semicolon.txt",
+            "lat;lon;depth\n\n35;139;10\n\n35;139;inf\n",
+            "row 2 (line 5), column 'depth'",
+        ),
+    ],
+)
+def test_csv_errors_give_the_true_file_line(tmp_path, capsys, name, text, where):
+    # issue 16 #8: a bad value on file line 7 was reported as "row 5 (line 6)"
+    path = _write(tmp_path, text, name=name)
+    line = _fails(["kmedoids", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert f"{path}: {where}" in line
+    if name.endswith(".csv"):
+        gz = tmp_path / f"{name}.gz"
+        with gzip.open(gz, "wt") as f:
+            f.write(text)
+        line = _fails(["kmedoids", "-i", str(gz), "-o", str(tmp_path / "r")], capsys)
+        assert f"{gz}: {where}" in line
+
+
 def test_bad_parameter_is_one_line(tmp_path, capsys):
     path = _write(tmp_path, GOOD)
     line = _fails(["seismicity", "-i", str(path), "--algorithms", "kmeans"], capsys)
