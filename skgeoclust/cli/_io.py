@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from skgeoclust.utils import CATALOG_COLUMN_ALIASES, wrap_longitude
+from skgeoclust.utils._validation import numpy_dtype_of_column
 
 #: Deepest focal depth accepted, km (the deepest earthquakes are near 700 km).
 MAX_DEPTH_KM = 800.0
@@ -172,7 +173,19 @@ def _find_column(table, path, field, requested, aliases, flag):
 def _numeric_column(table, name, path, is_csv):
     """Column ``name`` as float64, or an error naming the first non-numeric row."""
     raw = table[name]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    kind = {
+        "b": "true/false values",
+        "c": "complex numbers",
+        "M": "dates",
+        "m": "time spans",
+    }.get(numpy_dtype_of_column(raw).kind)
+    if kind is not None:
+        raise InputFileError(
+            f"{path}: column {name!r} holds {kind} (dtype {raw.dtype}), not numbers."
+        )
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
     bad = np.isnan(values) & raw.notna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

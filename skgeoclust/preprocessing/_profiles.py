@@ -53,11 +53,28 @@ def _from_dataarray(lat, lon, depth, model):
     return coords[1], coords[2], coords[0], np.asarray(model.values)
 
 
-def _check_axis(values, name, n_expected):
+def _as_real(values, name):
+    """``values`` as a float64 array; booleans, complex numbers and dates, which a
+    cast to float would silently turn into plausible numbers, are refused."""
     try:
-        values = np.asarray(values, dtype=np.float64)
+        values = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric: {exc}") from exc
+    kind = {"b": "boolean", "c": "complex", "M": "datetime", "m": "timedelta"}.get(
+        values.dtype.kind
+    )
+    if kind is not None:
+        raise ValueError(
+            f"{name} has {kind} values (dtype {values.dtype}); expected real numbers."
+        )
+    try:
+        return values.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from exc
+
+
+def _check_axis(values, name, n_expected):
+    values = _as_real(values, name)
     if values.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got an array of shape {values.shape}.")
     if values.shape[0] != n_expected:
@@ -284,10 +301,7 @@ def extract_profiles(
             "lat, lon and depth are required unless model is an xarray DataArray "
             "carrying them as coordinates."
         )
-    try:
-        model = np.asarray(model, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"model must be numeric: {exc}") from exc
+    model = _as_real(model, "model")
     if model.ndim != 3:
         raise ValueError(
             "model must be 3-D, ordered (depth, lat, lon); got an array of shape "

@@ -44,6 +44,49 @@ def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
+def _check_real_kind(dtype, what):
+    """A ValueError naming ``what`` for booleans, complex numbers and dates, which a
+    cast to float would turn into plausible but meaningless coordinates."""
+    kind = {"b": "boolean", "c": "complex", "M": "datetime", "m": "timedelta"}.get(
+        np.dtype(dtype).kind
+    )
+    if kind is not None:
+        raise ValueError(
+            f"{what} has {kind} values (dtype {dtype}); catalog values must be real "
+            "numbers (degrees and km)."
+        )
+
+
+def numpy_dtype_of_column(column):
+    """The numpy dtype a pandas column's values have (object for mixed ones)."""
+    dtype = getattr(column.dtype, "numpy_dtype", column.dtype)  # nullable dtypes
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:  # categorical and other extension dtypes
+        dtype = np.dtype(object)
+    if dtype.kind == "O":
+        try:
+            dtype = np.asarray(column.dropna().tolist()).dtype
+        except (TypeError, ValueError):
+            pass
+    return dtype
+
+
+def _frame_values(X):
+    """Float64 values of a catalog DataFrame; pandas' missing values become NaN."""
+    columns = []
+    for name in X.columns:
+        column = X[name]
+        _check_real_kind(numpy_dtype_of_column(column), f"Catalog column {str(name)!r}")
+        try:
+            columns.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Catalog column {str(name)!r} must be numeric: {exc}"
+            ) from exc
+    return np.column_stack(columns) if columns else np.empty((len(X), 0))
+
+
 def select_catalog_columns(X, *, depth="optional"):
     """Pick the ``lat``, ``lon`` (and ``depth``) columns of a DataFrame, in that order.
 
@@ -179,10 +222,14 @@ def check_catalog(X, *, depth="optional", ensure_min_samples=1):
     if _is_dataframe(X):
         X = select_catalog_columns(X, depth=depth)
         names = [str(c) for c in X.columns]
-        values = X.to_numpy()
+        values = _frame_values(X)
     else:
         names = None
-        values = X
+        try:
+            values = np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Catalog values must be numeric: {exc}") from exc
+        _check_real_kind(values.dtype, "Catalog")
     try:
         values = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:

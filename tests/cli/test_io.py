@@ -136,6 +136,24 @@ def test_csv_errors_give_the_true_file_line(tmp_path, capsys, name, text, where)
         assert f"{gz}: {where}" in line
 
 
+def test_boolean_columns_and_pandas_missing_values(tmp_path, capsys):
+    # issue 16 #9: a Parquet boolean lat column was clustered as 1.0/0.0
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "bool.parquet"
+    pd.DataFrame({"lat": [True, False], "lon": [1.0, 2.0]}).to_parquet(path)
+    line = _fails(["kmedoids", "-i", str(path)], capsys)
+    assert f"{path}: column 'lat' holds true/false values (dtype bool)" in line
+    csv = _write(tmp_path, "lat,lon\nTrue,1\nFalse,2\n")
+    assert "column 'lat' holds true/false" in _fails(
+        ["kmedoids", "-i", str(csv)], capsys
+    )
+    na = tmp_path / "na.parquet"
+    lat = pd.array([1.0, None, 3.0], dtype="Float64")
+    pd.DataFrame({"lat": lat, "lon": [1.0, 2.0, 3.0]}).to_parquet(na)
+    line = _fails(["kmedoids", "-i", str(na)], capsys)
+    assert f"{na}: row 2, column 'lat': missing value" in line
+
+
 def test_bad_parameter_is_one_line(tmp_path, capsys):
     path = _write(tmp_path, GOOD)
     line = _fails(["seismicity", "-i", str(path), "--algorithms", "kmeans"], capsys)

@@ -237,6 +237,22 @@ def test_dz_too_small_for_memory_is_refused(monkeypatch):
         extract_profiles(*args, dz=0.005)
 
 
+@pytest.mark.parametrize("field", ["model", "lon"])
+def test_complex_values_are_refused(field):
+    # issue 16 #9: the imaginary part was dropped with only a warning
+    args = {
+        "lat": [0.0, 1.0],
+        "lon": [0.0, 1.0],
+        "depth": [0.0, 10.0],
+        "model": np.ones((2, 2, 2)),
+    }
+    args[field] = np.asarray(args[field]) * (1 + 1j)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(ValueError, match=f"{field} has complex values"):
+            extract_profiles(*args.values())
+
+
 def test_all_nan_raises():
     with (
         pytest.raises(ValueError, match="no profile is left"),
