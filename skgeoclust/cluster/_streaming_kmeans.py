@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import os
+import tempfile
 import time
 import warnings
 from numbers import Integral, Real
@@ -51,6 +52,24 @@ from skgeoclust.streams._sources import (
     as_batch_source,
     is_dask_array,
 )
+
+
+def _check_label_dtype(dtype, n_clusters):
+    """A ValueError when an ``out`` of ``dtype`` cannot hold labels 0..n_clusters-1."""
+    if dtype is None:
+        return
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        fits = np.iinfo(dtype).max >= n_clusters - 1
+    elif dtype.kind == "f":
+        fits = n_clusters - 1 <= 2 ** np.finfo(dtype).nmant
+    else:
+        fits = dtype.kind == "O"
+    if not fits:
+        raise ValueError(
+            f"out has dtype {dtype}, which cannot hold the labels 0..{n_clusters - 1} "
+            f"of n_clusters={n_clusters}; use an int32 (or wider) array."
+        )
 
 
 class StreamingMiniBatchKMeans(
@@ -613,7 +632,11 @@ default="k-means++"
         if is_dask_array(X):
             X = self._check_dask(X)
             return X.map_blocks(
-                _predict_block, self.cluster_centers_, dtype=np.int32, drop_axis=1
+                _predict_block,
+                self.cluster_centers_,
+                dtype=np.int32,
+                drop_axis=1,
+                meta=np.empty((0,), dtype=np.int32),
             )
         if isinstance(X, BatchSource):
             raise TypeError(
@@ -736,8 +759,11 @@ default="k-means++"
         X : BatchSource, dask.array.Array or array-like of shape (n_samples, n_features)
         out : str, path, or array-like of shape (n_samples,)
             A path creates an ``.npy`` file of int32 labels, written sequentially
-            (no memory map, so resident memory stays at one block). An array, a
-            ``numpy.memmap`` or a Zarr array is filled in place.
+            (no memory map, so resident memory stays at one block) under a
+            temporary name in the same folder and moved to ``out`` once complete:
+            a failed run leaves no file (and an existing ``out`` untouched). An
+            array, a ``numpy.memmap`` or a Zarr array is filled in place; its dtype
+            must hold the labels ``0 .. n_clusters - 1``.
         batch_size : int, default=65536
             Rows per read.
 
@@ -751,17 +777,30 @@ default="k-means++"
         n = source.n_rows
         is_path = isinstance(out, (str, os.PathLike))
         if is_path:
+            # write under a temporary name and move it into place at the end, so
+            # a failed run leaves no file of zero labels at ``out``
             path = os.fspath(out)
-            mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(n,))
-            offset = mm.offset
-            del mm
-            sink = open(path, "r+b")
+            folder, name = os.path.split(os.path.abspath(path))
+            fd, partial = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            os.close(fd)
+            try:
+                mm = np.lib.format.open_memmap(
+                    partial, mode="w+", dtype=np.int32, shape=(n,)
+                )
+                offset = mm.offset
+                del mm
+                sink = open(partial, "r+b")
+            except BaseException:
+                os.remove(partial)
+                raise
             sink.seek(offset)
-        elif tuple(getattr(out, "shape", ())) != (n,):
-            raise ValueError(
-                f"out must have shape ({n},) to hold one label per row, got "
-                f"{getattr(out, 'shape', None)}."
-            )
+        else:
+            if tuple(getattr(out, "shape", ())) != (n,):
+                raise ValueError(
+                    f"out must have shape ({n},) to hold one label per row, got "
+                    f"{getattr(out, 'shape', None)}."
+                )
+            _check_label_dtype(getattr(out, "dtype", None), self.n_clusters)
         written = 0
         try:
             for labels in self.predict_stream(source, batch_size=batch_size):
@@ -770,9 +809,14 @@ default="k-means++"
                 else:
                     out[written : written + labels.shape[0]] = labels
                 written += labels.shape[0]
-        finally:
+        except BaseException:
             if is_path:
                 sink.close()
+                os.remove(partial)
+            raise
+        if is_path:
+            sink.close()
+            os.replace(partial, path)
         if written != n:  # pragma: no cover - the source checks its own count
             raise RuntimeError(f"wrote {written} labels for {n} rows.")
         if is_path:

@@ -70,16 +70,23 @@ def _check_finite(X, where, row_offset=0):
         _raise_nonfinite(row_offset + bad, where)
 
 
-def _predict_block(block, centers):
+def _first_row(block_info):
+    """Global row of a Dask block's first row (``map_blocks`` block_info)."""
+    if not block_info or 0 not in block_info:
+        return 0
+    return int(block_info[0]["array-location"][0][0])
+
+
+def _predict_block(block, centers, block_info=None):
     """Labels of one Dask block (module level so it pickles to workers)."""
     block = np.ascontiguousarray(block, dtype=centers.dtype)
-    _check_finite(block, "Dask block")
+    _check_finite(block, "Dask array", _first_row(block_info))
     return _assign(block, centers)[0]
 
 
-def _transform_block(block, centers):
+def _transform_block(block, centers, block_info=None):
     block = np.ascontiguousarray(block, dtype=centers.dtype)
-    _check_finite(block, "Dask block")
+    _check_finite(block, "Dask array", _first_row(block_info))
     return _distances(block, centers)
 
 
