@@ -163,11 +163,13 @@ def _find_column(table, path, field, requested, aliases, flag):
             f"{path}: column {requested!r} (given by {flag}) not found; the columns "
             f"are {', '.join(columns)}."
         )
-    by_lower = {c.lower(): c for c in reversed(columns)}
-    for alias in aliases:
-        if alias in by_lower:
-            return by_lower[alias]
-    return None
+    matches = [c for c in columns if c.lower() in aliases]
+    if len(matches) > 1:
+        raise InputFileError(
+            f"{path}: {len(matches)} columns could hold {field!r} "
+            f"({', '.join(map(repr, matches))}); name the one to use with {flag}."
+        )
+    return matches[0] if matches else None
 
 
 def _numeric_column(table, name, path, is_csv):

@@ -15,6 +15,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.cluster import kmeans_plusplus
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -26,6 +27,7 @@ from skgeoclust._kernels.kmeans import (
     assign_labels_parallel,
 )
 from skgeoclust.cluster._knee import box_smooth, knee_point
+from skgeoclust.utils import check_distance_range
 
 #: Below this many multiply-adds per assignment pass, threads cost more than they
 #: save (Lloyd calls the assignment once per iteration; thread wake-up dominates).
@@ -352,6 +354,7 @@ class ProfileKMeans(
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=np.float64)
+        check_distance_range(X)
         n_samples = X.shape[0]
         rs = self.random_state
         seed = (
@@ -397,6 +400,16 @@ class ProfileKMeans(
             result = results[int(np.flatnonzero(ks == n_clusters)[0])]
             self.distortions_ = distortions
             self.n_clusters_range_ = ks
+        n_used = np.unique(result.labels).size
+        if n_used < n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({n_used}) found smaller than "
+                f"n_clusters ({n_clusters}): the profiles hold fewer distinct rows "
+                f"than clusters (duplicates?), so labels_ use {n_used} of the "
+                f"{n_clusters} centres.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
         self.inertia_ = result.inertia
@@ -424,6 +437,7 @@ class ProfileKMeans(
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self.metric == "euclidean":
             # The kernel that labelled the training profiles: predict(X) == labels_.
@@ -446,6 +460,7 @@ class ProfileKMeans(
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         return self._transform(np.asarray(X, dtype=np.float64))
 
     def score(self, X, y=None):

@@ -18,6 +18,7 @@ from skgeoclust._kernels.som import (
     best_matching_units_parallel,
     train_online,
 )
+from skgeoclust.utils import check_distance_range
 
 #: Below this many multiply-adds, the winner search runs on one thread.
 _PARALLEL_WORK = 2_000_000
@@ -253,6 +254,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=np.float64)
+        check_distance_range(X)
         n_samples, n_features = X.shape
         grid_x, grid_y = _grid_shape(self.grid_size, n_samples)
         if self.init == "pca" and n_features < 2:
@@ -349,6 +351,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         node_labels = self.node_labels_.ravel()
         populated = np.flatnonzero(node_labels >= 0)
         flat = self.codebook_.reshape(-1, self.codebook_.shape[-1])
@@ -370,6 +373,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         flat = self.codebook_.reshape(-1, self.codebook_.shape[-1])
         return float(np.mean(_winners(X, flat).distance))
 

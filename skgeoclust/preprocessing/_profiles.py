@@ -308,6 +308,12 @@ def extract_profiles(
             f"{model.shape}."
         )
     n_depth, n_lat, n_lon = model.shape
+    for axis, size in zip(("depth", "lat", "lon"), model.shape):
+        if size == 0:
+            raise ValueError(
+                f"model has shape {model.shape} (depth, lat, lon): its {axis} axis is "
+                "empty, so there is no profile to extract."
+            )
     depth = _check_axis(depth, "depth", n_depth)
     lat = _check_axis(lat, "lat", n_lat)
     lon = _check_axis(lon, "lon", n_lon)

@@ -40,6 +40,12 @@ def wrap_longitude(lon):
     return np.where((lon >= -180.0) & (lon < 180.0), lon, wrapped)
 
 
+def _catalog_field(name):
+    """The catalog field ("lat", "lon", "depth") a column name stands for, or None."""
+    lower = str(name).lower()
+    return next((f for f, a in CATALOG_COLUMN_ALIASES.items() if lower in a), None)
+
+
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
 
@@ -113,15 +119,18 @@ def select_catalog_columns(X, *, depth="optional"):
     """
     if not _is_dataframe(X):
         return X
-    by_lower = {}
-    for name in X.columns:
-        by_lower.setdefault(str(name).lower(), name)
     fields = ["lat", "lon"] if depth == "ignore" else ["lat", "lon", "depth"]
     chosen = []
     for field in fields:
-        match = next(
-            (by_lower[a] for a in CATALOG_COLUMN_ALIASES[field] if a in by_lower), None
-        )
+        matches = [c for c in X.columns if _catalog_field(c) == field]
+        if len(matches) > 1:
+            raise ValueError(
+                f"Catalog DataFrame has {len(matches)} columns for {field!r}: "
+                f"{', '.join(repr(str(c)) for c in matches)}; keep one of them (the "
+                "accepted names, in any case, are "
+                f"{', '.join(CATALOG_COLUMN_ALIASES[field])})."
+            )
+        match = matches[0] if matches else None
         if match is None:
             if field == "depth" and depth == "optional":
                 continue
@@ -132,6 +141,39 @@ def select_catalog_columns(X, *, depth="optional"):
             )
         chosen.append(match)
     return X[chosen]
+
+
+def check_distance_range(X, *, name="X"):
+    """Refuse values so large that squared distances between rows overflow.
+
+    Squared Euclidean distances between rows of ``X`` stay finite while every
+    value is below ``sqrt(max_float / (4 * n_features))`` (about 6.7e153 for one
+    float64 feature); beyond it clustering results are silently meaningless
+    (NaN or infinite distances).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Finite float array.
+    name : str, default="X"
+        Name used in the error message.
+
+    Raises
+    ------
+    ValueError
+        Naming the row, the column and the value.
+    """
+    if X.size == 0:
+        return
+    limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
+    big = np.abs(X) > limit
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        raise ValueError(
+            f"{name} holds {float(X[row, col]):g} at row {row}, column {col}: squared "
+            f"distances of values beyond {limit:.3g} overflow ({X.shape[1]} features, "
+            f"{X.dtype}); rescale the data."
+        )
 
 
 def check_catalog_values(X, *, column_names=None):
@@ -285,6 +327,12 @@ def validate_catalog_data(estimator, X, *, reset):
     columns = getattr(X, "columns", None)
     if columns is not None and all(isinstance(c, str) for c in columns):
         X = select_catalog_columns(X)
+        fitted = getattr(estimator, "feature_names_in_", None)
+        if not reset and fitted is not None and list(X.columns) != list(fitted):
+            # another accepted spelling of the same fields (latitude for lat, ...)
+            fields = [_catalog_field(c) for c in X.columns]
+            if None not in fields and fields == [_catalog_field(c) for c in fitted]:
+                X = X.set_axis(list(fitted), axis=1)
     X = validate_data(
         estimator,
         X,

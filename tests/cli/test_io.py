@@ -80,6 +80,16 @@ def test_mapped_column_absent(tmp_path, capsys):
     assert "'LAT' (given by --lat-col) not found" in line
 
 
+def test_two_columns_for_one_field(tmp_path, capsys):
+    # issue 16 #11: with both Lat and lat, one was picked silently
+    path = _write(tmp_path, "Lat,lat,lon\n35,36,139\n35.1,36.1,139.1\n")
+    line = _fails(["kmedoids", "-i", str(path)], capsys)
+    assert "2 columns could hold 'lat' ('Lat', 'lat'); name the one" in line
+    assert "--lat-col" in line
+    assert main(["kmedoids", "-i", str(path), "--lat-col", "lat", "-q",
+                 "-o", str(tmp_path / "r"), "--max-span-km", "500"]) == 0  # fmt: skip
+
+
 def test_parquet_row_numbers_and_gzip(tmp_path):
     df = pd.DataFrame({"latitude": [1.0, 2.0, np.nan], "longitude": [0.0, 1.0, 2.0]})
     path = tmp_path / "c.parquet"

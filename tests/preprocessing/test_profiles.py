@@ -203,6 +203,8 @@ def test_dataarray_without_depth_dimension():
         ({"model": np.ones((3, 2))}, "model must be 3-D"),
         ({"spacing": (1, 0)}, "spacing must be"),
         ({"lon": [0.0, np.nan]}, r"lon\[1\] is nan"),
+        # issue 16 #11: "All 0 grid profiles were excluded (NaN ...)"
+        ({"lat": [], "model": np.ones((3, 0, 2))}, "its lat axis is empty"),
     ],
 )
 def test_bad_input_raises_naming_the_problem(change, match):
