@@ -24,6 +24,25 @@ def _as_profiles(ts):
     return X
 
 
+def _whole_numbers(values, name):
+    """``values`` as int64, or a ValueError naming ``name`` (2.7 is not 2)."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must hold whole numbers of clusters, got {values!r}."
+        ) from exc
+    if array.dtype.kind == "b" or np.asarray(values).dtype.kind == "b":
+        raise ValueError(f"{name} must hold whole numbers of clusters, got {values!r}.")
+    bad = ~np.isfinite(array) | (array != np.round(array)) | (array < 1)
+    if bad.any():
+        value = array.ravel()[np.flatnonzero(bad.ravel())[0]]
+        raise ValueError(
+            f"{name} must hold whole numbers of clusters (>= 1), got {float(value):g}."
+        )
+    return array.astype(np.int64)
+
+
 def _plot_distortion(nrange, distortion, ys, nbest, smooth):
     import matplotlib.pyplot as plt
 
@@ -106,7 +125,7 @@ def vpcluster_evaluate_kmean(
     3
     """
     X = _as_profiles(ts)
-    nrange = np.asarray(nrange, dtype=np.int64)
+    nrange = _whole_numbers(nrange, "nrange")
     km = ProfileKMeans(
         None,
         metric=metric,
@@ -175,6 +194,8 @@ def vpcluster_kmean(
     >>> out["cluster_map"].shape, sorted(set(out["cluster_map"].cluster))
     ((120, 3), [1, 2, 3])
     """
+    if ncluster is not None:
+        ncluster = int(_whole_numbers(ncluster, "ncluster"))
     profiles = extract_profiles(
         lat, lon, dep, vmodel, spacing=spacing, zrange=zrange, dz=dz
     )

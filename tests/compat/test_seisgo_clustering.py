@@ -111,3 +111,13 @@ def test_vpcluster_som_labels_match_pred_and_figures(tmp_path, model):
     for k, members in enumerate(out["pred"], start=1):
         assert members.shape[0] == (cmap.cluster == k).sum()
     assert adjusted_rand_score(prov.ravel(), cmap.cluster) > 0.95
+
+
+@pytest.mark.parametrize("ncluster", [2.7, 0, True, "three"])
+def test_ncluster_must_be_a_whole_number(model, ncluster):
+    # issue 16 #12: ncluster=2.7 silently became 2
+    lat, lon, dep, v, _ = model
+    with pytest.raises(ValueError, match="ncluster must hold whole numbers"):
+        clustering.vpcluster_kmean(lat, lon, dep, v, ncluster=ncluster, plot=False)
+    with pytest.raises(ValueError, match=r"nrange must hold whole numbers .* 2\.5"):
+        clustering.vpcluster_evaluate_kmean(v.reshape(31, -1).T, [2, 2.5, 4])
