@@ -245,11 +245,13 @@ def extract_profiles(
         the deepest model depth in ``zrange``. None keeps the model's depths.
     duplicate_meridian : {"drop", "keep"}, default="drop"
         A global grid often lists the same meridian twice (-180 and 180). "drop"
-        excludes the later copy (reported in ``excluded``); "keep" keeps both.
+        excludes the later copy (reported in ``excluded`` and by a warning);
+        "keep" keeps both (SeisGo's behaviour).
     duplicate_poles : {"drop", "keep"}, default="drop"
         At latitude +-90 every longitude is the same point, so a global grid repeats
         the pole profile ``n_lon`` times. "drop" keeps the first longitude of each
-        pole row and reports the others; "keep" keeps them all (SeisGo's behaviour).
+        pole row and reports the others (in ``excluded`` and by a warning); "keep"
+        keeps them all (SeisGo's behaviour).
 
     Returns
     -------
@@ -416,7 +418,28 @@ def extract_profiles(
             f"{n_nan} of {grid_lat.size} grid profiles hold NaN within the depth "
             "range and were excluded (listed in the result's `excluded`).",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
+        )
+    n_meridian = int(np.count_nonzero(duplicate & ~has_nan))
+    n_pole = int(np.count_nonzero(pole))
+    if n_meridian or n_pole:
+        parts = []
+        if n_meridian:
+            parts.append(
+                f"{n_meridian} on a meridian listed twice (such as -180 and 180 "
+                "degrees; duplicate_meridian='keep' keeps them)"
+            )
+        if n_pole:
+            parts.append(
+                f"{n_pole} repeating a pole's profile at another longitude "
+                "(duplicate_poles='keep' keeps them)"
+            )
+        warnings.warn(
+            f"{n_meridian + n_pole} of {grid_lat.size} grid profiles repeat another "
+            f"node and were merged into it: {'; '.join(parts)}. They are listed in "
+            "the result's `excluded`.",
+            UserWarning,
+            stacklevel=3,
         )
     X = columns
     if dz is not None:

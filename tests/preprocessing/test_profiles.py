@@ -119,6 +119,26 @@ def test_duplicate_meridian_drop_and_keep():
     assert kept.X.shape == (6, 2)
 
 
+def test_dropped_duplicates_are_reported():
+    # issue 16 #13: the repeated nodes of a global grid were dropped without a word
+    lat, lon = [-90.0, 0.0, 90.0], [-180.0, 0.0, 90.0, 180.0]
+    model = np.random.default_rng(3).normal(size=(2, 3, 4))
+    with pytest.warns(
+        UserWarning, match="7 of 12 grid profiles repeat another node"
+    ) as w:
+        p = extract_profiles(lat, lon, [0.0, 1.0], model)
+    assert "3 on a meridian listed twice" in str(w[0].message)
+    assert "4 repeating a pole's profile" in str(w[0].message)
+    assert p.X.shape == (5, 2) and p.excluded.lat.size == 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keep = extract_profiles(
+            lat, lon, [0.0, 1.0], model, duplicate_meridian="keep",
+            duplicate_poles="keep",
+        )  # fmt: skip
+    assert keep.X.shape == (12, 2)
+
+
 # -- equivalence ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs",
