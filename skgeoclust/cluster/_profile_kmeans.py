@@ -28,6 +28,7 @@ from skgeoclust._kernels.kmeans import (
 )
 from skgeoclust.cluster._knee import box_smooth, knee_point
 from skgeoclust.utils import check_distance_range
+from skgeoclust.utils._validation import naming_conversion_errors
 
 #: Below this many multiply-adds per assignment pass, threads cost more than they
 #: save (Lloyd calls the assignment once per iteration; thread wake-up dominates).
@@ -352,7 +353,8 @@ class ProfileKMeans(
         self : ProfileKMeans
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=np.float64)
         check_distance_range(X)
         n_samples = X.shape[0]
@@ -436,7 +438,8 @@ class ProfileKMeans(
             Cluster index of each profile.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_distance_range(X)
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self.metric == "euclidean":
@@ -459,7 +462,8 @@ class ProfileKMeans(
         distances : ndarray of shape (n_samples, `n_clusters_`)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_distance_range(X)
         return self._transform(np.asarray(X, dtype=np.float64))
 

@@ -31,6 +31,7 @@ from skgeoclust.cluster._streaming_steps import (
     _assign,
     _batch_flags,
     _check_finite,
+    _check_range,
     _distances,
     _farthest,
     _float_dtype,
@@ -52,6 +53,7 @@ from skgeoclust.streams._sources import (
     as_batch_source,
     is_dask_array,
 )
+from skgeoclust.utils._validation import naming_conversion_errors
 
 
 def _check_label_dtype(dtype, n_clusters):
@@ -288,9 +290,13 @@ default="k-means++"
                 )
             return ArraySource(X), True, None
         names = _get_feature_names(X)
-        X = check_array(
-            X, dtype=[np.float64, np.float32], ensure_all_finite=False, estimator=self
-        )
+        with naming_conversion_errors("X"):
+            X = check_array(
+                X,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False,
+                estimator=self,
+            )
         return ArraySource(X), True, names
 
     def _check_init_array(self, n_features, dtype):
@@ -568,6 +574,7 @@ default="k-means++"
             ensure_all_finite=False,
         )
         X = np.ascontiguousarray(X)
+        _check_range(X, "partial_fit batch")
         if first:
             if X.shape[0] < self.n_clusters:
                 raise ValueError(
@@ -748,6 +755,7 @@ default="k-means++"
             bad = first_nonfinite_row(batch)
             if bad >= 0:
                 _raise_nonfinite(row + bad, repr(source), source.row_origin(row + bad))
+            _check_range(batch, repr(source), row, source.row_origin)
             row += batch.shape[0]
             yield _assign(batch, centers, n_threads)[0]
 

@@ -64,10 +64,32 @@ def _raise_nonfinite(row, where, origin=""):
     )
 
 
+def _check_range(X, where, row_offset=0, origin=None):
+    """Refuse values whose squared distances overflow (k-means would silently
+    compare NaN and infinite distances); NaN is left to the finiteness checks."""
+    if X.size == 0:
+        return
+    limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
+    if X.max() <= limit and X.min() >= -limit:  # False with NaN or inf
+        return
+    with np.errstate(invalid="ignore"):
+        big = np.isfinite(X) & (np.abs(X) > limit)  # NaN and inf: other checks
+    if not big.any():
+        return
+    row, col = np.argwhere(big)[0]
+    row_text = f"row {row_offset + row}{origin(row_offset + row) if origin else ''}"
+    raise ValueError(
+        f"{where}: {row_text}, column {col} holds {float(X[row, col]):g}; squared "
+        f"distances of values beyond {limit:.3g} overflow ({X.shape[1]} features, "
+        f"{X.dtype}): rescale the data."
+    )
+
+
 def _check_finite(X, where, row_offset=0):
     bad = first_nonfinite_row(X)
     if bad >= 0:
         _raise_nonfinite(row_offset + bad, where)
+    _check_range(X, where, row_offset)
 
 
 def _first_row(block_info):
@@ -280,6 +302,7 @@ def _iter_blocks(source, batch_size, dtype):
     row = 0
     for b, block in enumerate(source.iter_batches(batch_size * m)):
         block = np.ascontiguousarray(block, dtype=dtype)
+        _check_range(block, repr(source), row, source.row_origin)
         yield b * m, row, block
         row += block.shape[0]
 

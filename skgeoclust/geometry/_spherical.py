@@ -9,12 +9,20 @@ from skgeoclust._kernels.distances import pairwise_haversine
 EARTH_RADIUS_KM = 6371.0
 
 
-def _check_degrees(values, name, *, latitude):
-    """``values`` as a float64 array, or a ValueError naming ``name`` and the value."""
+def _as_degrees(values, name):
+    """``values`` as float64; booleans, complex numbers and text are refused."""
     try:
-        values = np.asarray(values, dtype=np.float64)
+        array = np.asarray(values)
+        if array.dtype.kind in "bcMm":
+            raise ValueError(f"dtype {array.dtype} is not real numbers")
+        return array.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric degrees: {exc}") from exc
+
+
+def _check_degrees(values, name, *, latitude):
+    """``values`` as a float64 array, or a ValueError naming ``name`` and the value."""
+    values = _as_degrees(values, name)
     bad = ~np.isfinite(values)
     if latitude:
         bad |= np.abs(values) > 90.0
@@ -30,10 +38,7 @@ def _check_degrees(values, name, *, latitude):
 
 def _check_epicentres(X, name):
     """(n, 2) or (n, 3) catalog array as float64 (lat, lon) columns, checked."""
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric (n, 2) array: {exc}") from exc
+    X = _as_degrees(X, name)
     if X.ndim != 2 or X.shape[1] not in (2, 3):
         raise ValueError(
             f"{name} must have shape (n, 2) with columns (lat, lon) in degrees (a "

@@ -11,6 +11,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from skgeoclust.utils import check_distance_range
+
 
 def _mixture_pdf(x, weights, means, sigmas):
     z = (np.asarray(x, dtype=np.float64)[..., None] - means) / sigmas
@@ -161,6 +163,7 @@ def depth_mixtures(
     depth = np.asarray(depth_km, dtype=np.float64)
     if depth.ndim != 1 or not np.all(np.isfinite(depth)):
         raise ValueError("depth_km must be a 1-D array of finite depths in km.")
+    check_distance_range(depth[:, None], name="depth_km")
     if labels is None:
         groups = {"all": depth}
     else:

@@ -2,6 +2,8 @@
 DataFrames."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from contextlib import contextmanager
+
 import numpy as np
 from sklearn.utils.validation import validate_data
 
@@ -141,6 +143,43 @@ def select_catalog_columns(X, *, depth="optional"):
             )
         chosen.append(match)
     return X[chosen]
+
+
+@contextmanager
+def naming_conversion_errors(name):
+    """Prefix numpy's "could not convert string to float" errors with ``name``.
+
+    Parameters
+    ----------
+    name : str
+        What was being converted, for example ``"X"``.
+    """
+    try:
+        yield
+    except ValueError as exc:
+        if not str(exc).startswith("could not convert"):
+            raise
+        raise ValueError(f"{name} must hold numbers: {exc}") from exc
+
+
+def check_finite_rows(X, *, name="X"):
+    """Raise a ValueError naming the row and column of the first NaN or infinity.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Float array.
+    name : str, default="X"
+        Name used in the message.
+    """
+    finite = np.isfinite(X)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        kind = "NaN" if np.isnan(X[row, col]) else "infinity"
+        raise ValueError(
+            f"{name} contains {kind} at row {row}, column {col} (0-based); every "
+            "value must be finite."
+        )
 
 
 def check_distance_range(X, *, name="X"):
@@ -333,14 +372,18 @@ def validate_catalog_data(estimator, X, *, reset):
             fields = [_catalog_field(c) for c in X.columns]
             if None not in fields and fields == [_catalog_field(c) for c in fitted]:
                 X = X.set_axis(list(fitted), axis=1)
-    X = validate_data(
-        estimator,
-        X,
-        reset=reset,
-        dtype=np.float64,
-        ensure_all_finite=False,
-        ensure_min_features=2,
-    )
+    with naming_conversion_errors(
+        f"{type(estimator).__name__}: the catalog X (lat, lon[, depth] in degrees "
+        "and km)"
+    ):
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite=False,
+            ensure_min_features=2,
+        )
     if reset and X.shape[1] > 3:
         raise ValueError(
             f"{type(estimator).__name__} expects columns (lat, lon[, depth]) in "

@@ -13,6 +13,12 @@ from skgeoclust.cli._io import InputFileError, read_catalog, read_velocity_model
 GOOD = "lat,lon,depth\n35.0,139.0,10.0\n35.1,139.1,12.0\n35.2,139.2,8.0\n"
 
 
+@pytest.fixture(autouse=True)
+def _run_in_tmp_path(tmp_path, monkeypatch):
+    """A command that wrongly succeeds writes its default report folder here."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _fails(argv, capsys):
     status = main(argv)
     _out, err = capsys.readouterr()
@@ -261,6 +267,19 @@ def test_nan_in_a_shard_names_the_shard_and_its_row(tmp_path, capsys):
         argv = ["stream", "-i", str(folder), "--n-clusters", "2", "--batch-size", "4"]
         line = _fails([*argv, "--test-size", test_size], capsys)
         assert f"source row 14 (row 4 of shard '{folder / 'b.npy'}', 0-based)" in line
+
+
+def test_seismicity_on_tiny_catalogs_is_one_line(tmp_path, capsys):
+    # README's promise on small catalogs: sklearn's "Found array with 1
+    # sample(s)", "min_samples (80) must be at most ..." and HDBSCAN's two-line
+    # FutureWarning on stderr did not name the file
+    one = _write(tmp_path, "lat,lon,depth\n35,139,10\n", name="one.csv")
+    line = _fails(["seismicity", "-i", str(one)], capsys)
+    assert f"{one}: the catalog has 1 event(s)" in line
+    three = _write(tmp_path, GOOD, name="three.csv")
+    line = _fails(["seismicity", "-i", str(three)], capsys)
+    assert f"{three}: the 3 clustered events are fewer than every " in line
+    assert "--min-cluster-size" in line
 
 
 def test_longitudes_in_range_are_read_exactly(tmp_path):

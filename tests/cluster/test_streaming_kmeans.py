@@ -498,3 +498,20 @@ def test_lazy_dask_predict_names_the_global_row():
         with pytest.raises(ValueError, match=r"Dask array: row 3000 contains NaN"):
             method(lazy).compute()
     assert_array_equal(km.predict(da.from_array(X, chunks=(700, 2))), km.labels_)
+
+
+def test_values_whose_squared_distances_overflow_are_refused(tmp_path):
+    # found by tests/test_bad_inputs.py: 1e300 gave overflow warnings and labels
+    # from infinite distances
+    X = _mixture(14, n=200, d=2)
+    X[57, 1] = 1e300
+    match = r"row 57, column 1 holds 1e\+300; squared distances"
+    with pytest.raises(ValueError, match=match):
+        StreamingMiniBatchKMeans(2, batch_size=8).fit(X)
+    np.save(tmp_path / "a.npy", X)
+    with pytest.raises(ValueError, match=r"row 57 \(row 57 of shard .*a\.npy"):
+        StreamingMiniBatchKMeans(2, batch_size=8).fit(NpyShardSource(tmp_path))
+    km = StreamingMiniBatchKMeans(2, random_state=0).fit(np.delete(X, 57, axis=0))
+    for call in (km.predict, km.partial_fit, lambda Z: list(km.predict_stream(Z))):
+        with pytest.raises(ValueError, match=match):
+            call(X)

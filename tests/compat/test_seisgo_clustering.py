@@ -119,8 +119,9 @@ def test_vpcluster_som_labels_match_pred_and_figures(tmp_path, model):
 
 
 @pytest.mark.parametrize("ncluster", [2.7, 0, True, "three"])
-def test_ncluster_must_be_a_whole_number(model, ncluster):
+def test_ncluster_must_be_a_whole_number(model, ncluster, tmp_path, monkeypatch):
     # issue 16 #12: ncluster=2.7 silently became 2
+    monkeypatch.chdir(tmp_path)  # the unfixed code saved a pickle here
     lat, lon, dep, v, _ = model
     with pytest.raises(ValueError, match="ncluster must hold whole numbers"):
         clustering.vpcluster_kmean(lat, lon, dep, v, ncluster=ncluster, plot=False)
