@@ -282,6 +282,33 @@ def test_seismicity_on_tiny_catalogs_is_one_line(tmp_path, capsys):
     assert "--min-cluster-size" in line
 
 
+@pytest.mark.parametrize(
+    "shape, extra, message",
+    [
+        ((2, 1, 1), [], "only 1 complete profile(s) in the model"),
+        (
+            (3, 2, 2),
+            ["--n-clusters", "2", "--som-grid", "1,1"],
+            "ProfileSOM: n_clusters=2 exceeds the 1 populated nodes",
+        ),
+    ],
+)
+def test_profiles_on_tiny_models_is_one_line(tmp_path, capsys, shape, extra, message):
+    # README's promise on small inputs: the error names the file, and warnings
+    # (no knee found) go to the report, not to stderr
+    n_depth, n_lat, n_lon = shape
+    vs = 4.0 + np.random.default_rng(0).random(shape)
+    path = _model(
+        tmp_path,
+        lat=np.arange(n_lat, dtype=float),
+        lon=np.arange(n_lon, dtype=float),
+        depth=10.0 * np.arange(n_depth),
+        vs=vs,
+    )
+    line = _fails(["profiles", "-i", str(path), *extra], capsys)
+    assert f"{path}: " in line and message in line
+
+
 def test_longitudes_in_range_are_read_exactly(tmp_path):
     path = _write(tmp_path, "lat,lon,depth\n40.0,42.3021,5\n40.0,190.0,5\n")
     X, _ = read_catalog(path)
