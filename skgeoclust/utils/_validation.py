@@ -201,6 +201,16 @@ def check_distance_range(X, *, name="X"):
     ------
     ValueError
         Naming the row, the column and the value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.utils import check_distance_range
+    >>> check_distance_range(np.array([[4.5, 1e3]]))
+    >>> check_distance_range(np.array([[4.5, 1e200]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds 1e+200 at row 0, column 1: squared distances of values ...
     """
     if X.size == 0:
         return
