@@ -96,7 +96,8 @@ def test_decreasing_depth_axis_is_flipped():
 def test_duplicate_pole_profiles_drop_and_keep():
     lat = np.array([-90.0, 0.0, 90.0])
     model = np.random.default_rng(2).normal(size=(2, 3, 4))
-    p = extract_profiles(lat, [0.0, 90.0, 180.0, 270.0], [0.0, 1.0], model)
+    with pytest.warns(UserWarning, match="6 of 12 grid profiles repeat"):
+        p = extract_profiles(lat, [0.0, 90.0, 180.0, 270.0], [0.0, 1.0], model)
     assert_array_equal(p.lat, [-90, 0, 0, 0, 0, 90])
     assert_array_equal(p.lon, [0, 0, 90, 180, 270, 0])
     assert_array_equal(p.excluded.reason, ["duplicate_pole"] * 6)
@@ -109,7 +110,8 @@ def test_duplicate_pole_profiles_drop_and_keep():
 def test_duplicate_meridian_drop_and_keep():
     lon = np.array([-180.0, 0.0, 180.0])
     model = np.random.default_rng(1).normal(size=(2, 2, 3))
-    p = extract_profiles([0.0, 10.0], lon, [0.0, 1.0], model)
+    with pytest.warns(UserWarning, match="2 of 6 grid profiles repeat"):
+        p = extract_profiles([0.0, 10.0], lon, [0.0, 1.0], model)
     assert p.X.shape == (4, 2)
     assert_array_equal(p.excluded.lon, [180.0, 180.0])
     assert_array_equal(p.excluded.reason, ["duplicate_meridian"] * 2)
@@ -292,7 +294,8 @@ def test_coordinates_required_for_plain_arrays():
 # -- real data -------------------------------------------------------------------------
 def test_s362anim_global_model(s362anim_velocity_model):
     m = s362anim_velocity_model
-    p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], zrange=(25, 700))
+    with pytest.warns(UserWarning, match="449 of 16471 grid profiles repeat"):
+        p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], zrange=(25, 700))
     n_lat, n_lon = m["lat"].size, m["lon"].size
     # The file lists the meridian twice (-180 and 180): one copy per latitude drops;
     # each pole row is one point repeated: all but its first longitude drop.
