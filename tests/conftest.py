@@ -96,3 +96,23 @@ def s362anim_velocity_model():
     """S362ANI+M Vs on a 2-degree grid: dict of lat, lon, depth, vs."""
     with np.load(shared_path("velocity_model", "s362anim_vs.npz")) as data:
         return {key: data[key] for key in data.files}
+
+
+@pytest.fixture
+def broken_npy_files(tmp_path):
+    """A folder with a 0-byte, a truncated, a text and a pickled-object ``.npy``
+    file, and the reason each cannot be read (a regex of the expected message)."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "empty.npy").write_bytes(b"")
+    np.save(folder / "truncated.npy", np.zeros((1000, 3)))
+    data = (folder / "truncated.npy").read_bytes()
+    (folder / "truncated.npy").write_bytes(data[: len(data) // 2])
+    (folder / "text.npy").write_text("1,2,3\n4,5,6\n")
+    np.save(folder / "objects.npy", np.array([[1, "a"]], dtype=object))
+    return folder, {
+        "empty.npy": r"the file is empty \(0 bytes\)",
+        "truncated.npy": r"it is truncated: its header declares shape \(1000, 3\)",
+        "text.npy": r"it is not a \.npy file",
+        "objects.npy": "it holds Python objects",
+    }

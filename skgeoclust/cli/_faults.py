@@ -131,6 +131,19 @@ def run(args, report, progress):
         report.add_summary(
             **{"ARI vs generated faults": adjusted_rand_score(truth, labels)}
         )
+    if k == 0:
+        why = (
+            "no Ward subset held enough events for a Gaussian kernel of "
+            f"--min-kernel-points {args.min_kernel_points} ({n} events in "
+            f"--n-subsets {args.n_subsets})"
+            if model.holding_capacity_ == 0
+            else "the BIC preferred the background to every kernel"
+        )
+        report.add_note(
+            f"No fault plane survived: the model of the {n} events is the uniform "
+            "background alone (every event is labelled -1 and the planes table is "
+            f"empty); {why}."
+        )
 
     with progress.step("tables"):
         table = pd.DataFrame(
@@ -142,7 +155,7 @@ def run(args, report, progress):
             }
         )
         if to_km is not None:
-            geo = to_km.inverse_transform(planes["center"])
+            geo = to_km.inverse_transform(planes["center"]) if k else np.empty((0, 3))
             table.insert(1, "lat", geo[:, 0])
             table.insert(2, "lon", geo[:, 1])
         for name, unit in (

@@ -6,12 +6,15 @@ command can print it and exit with a non-zero status.
 """
 # SPDX-License-Identifier: BSD-3-Clause
 
+import csv
+import gzip
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from skgeoclust.utils import CATALOG_COLUMN_ALIASES, wrap_longitude
+from skgeoclust.utils._validation import numpy_dtype_of_column
 
 #: Deepest focal depth accepted, km (the deepest earthquakes are near 700 km).
 MAX_DEPTH_KM = 800.0
@@ -48,10 +51,56 @@ def _existing_file(path, what):
     return path
 
 
+def _open_text(path):
+    if _suffix(path) == ".csv.gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    return open(path, encoding="utf-8", errors="replace", newline="")
+
+
+def _csv_dialect(path):
+    """The delimiter pandas reads ``path`` with (sniffed for ``.txt``)."""
+    suffix = _suffix(path)
+    if suffix == ".tsv":
+        return {"delimiter": "\t"}
+    if suffix == ".txt":
+        with _open_text(path) as f:
+            first = next((line for line in f if line.strip()), "")
+        try:
+            return {"dialect": csv.Sniffer().sniff(first)}
+        except csv.Error:
+            return {"delimiter": ","}
+    return {"delimiter": ","}
+
+
+def _csv_line(path, row):
+    """1-based file line on which data row ``row`` (0-based) starts, or None.
+
+    pandas skips blank lines and lets quoted fields span lines, so the line is
+    found by reading the records again up to that row (only when reporting).
+    """
+    try:
+        with _open_text(path) as f:
+            reader = csv.reader(f, **_csv_dialect(path))
+            seen = -1  # the header is record -1
+            end_of_previous = 0
+            for record in reader:
+                start = end_of_previous + 1
+                end_of_previous = reader.line_num
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue  # a blank line, skipped by pandas
+                if seen == row:
+                    return start
+                seen += 1
+    except (OSError, csv.Error, UnicodeError):
+        return None
+    return None
+
+
 def _row_text(path, row, is_csv):
     """Human row reference: 1-based data row, and the file line for text files."""
-    if is_csv:
-        return f"row {row + 1} (line {row + 2})"
+    line = _csv_line(path, row) if is_csv else None
+    if line is not None:
+        return f"row {row + 1} (line {line})"
     return f"row {row + 1}"
 
 
@@ -114,17 +163,31 @@ def _find_column(table, path, field, requested, aliases, flag):
             f"{path}: column {requested!r} (given by {flag}) not found; the columns "
             f"are {', '.join(columns)}."
         )
-    by_lower = {c.lower(): c for c in reversed(columns)}
-    for alias in aliases:
-        if alias in by_lower:
-            return by_lower[alias]
-    return None
+    matches = [c for c in columns if c.lower() in aliases]
+    if len(matches) > 1:
+        raise InputFileError(
+            f"{path}: {len(matches)} columns could hold {field!r} "
+            f"({', '.join(map(repr, matches))}); name the one to use with {flag}."
+        )
+    return matches[0] if matches else None
 
 
 def _numeric_column(table, name, path, is_csv):
     """Column ``name`` as float64, or an error naming the first non-numeric row."""
     raw = table[name]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    kind = {
+        "b": "true/false values",
+        "c": "complex numbers",
+        "M": "dates",
+        "m": "time spans",
+    }.get(numpy_dtype_of_column(raw).kind)
+    if kind is not None:
+        raise InputFileError(
+            f"{path}: column {name!r} holds {kind} (dtype {raw.dtype}), not numbers."
+        )
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
     bad = np.isnan(values) & raw.notna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -145,7 +208,7 @@ def _numeric_column(table, name, path, is_csv):
         row = int(np.flatnonzero(inf)[0])
         raise InputFileError(
             f"{path}: {_row_text(path, row, is_csv)}, column {name!r}: value "
-            f"{values[row]!r} is not finite."
+            f"{float(values[row])!r} is not finite."
         )
     return values
 
@@ -222,15 +285,15 @@ def read_catalog(
         row = int(bad[0])
         raise InputFileError(
             f"{path}: {_row_text(path, row, is_csv)}, column {names['lat']!r}: "
-            f"latitude {lat[row]!r} is outside [-90, 90] degrees (are latitude and "
-            "longitude swapped, or in radians or km?)."
+            f"latitude {float(lat[row])!r} is outside [-90, 90] degrees (are latitude "
+            "and longitude swapped, or in radians or km?)."
         )
     bad = np.flatnonzero((lon < -180.0) | (lon > 360.0))
     if bad.size:
         row = int(bad[0])
         raise InputFileError(
             f"{path}: {_row_text(path, row, is_csv)}, column {names['lon']!r}: "
-            f"longitude {lon[row]!r} is outside [-180, 360] degrees."
+            f"longitude {float(lon[row])!r} is outside [-180, 360] degrees."
         )
     # wrap only what needs it: (lon + 180) mod 360 - 180 moves in-range values by
     # an ulp, which can put an event on a box edge outside the box
@@ -250,7 +313,7 @@ def read_catalog(
             )
             raise InputFileError(
                 f"{path}: {_row_text(path, row, is_csv)}, column {names['depth']!r}:"
-                f" depth {dep[row]!r} km is outside [{MIN_DEPTH_KM:g}, "
+                f" depth {float(dep[row])!r} km is outside [{MIN_DEPTH_KM:g}, "
                 f"{MAX_DEPTH_KM:g}] km.{hint}"
             )
         columns.append(dep)
@@ -415,8 +478,8 @@ def read_velocity_model(path, *, var=None, velocity_unit="km/s"):
         if not np.all(np.isfinite(values)):
             row = int(np.flatnonzero(~np.isfinite(values))[0])
             raise InputFileError(
-                f"{path}: axis {key!r}, index {row}: value {values[row]!r} is not "
-                "finite."
+                f"{path}: axis {key!r}, index {row}: value "
+                f"{float(values[row])!r} is not finite."
             )
         axes[field] = (key, values)
     dims, model = arrays[var]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from skgeoclust.cli._common import add_common_options, generate, int_grid
-from skgeoclust.cli._io import read_velocity_model
+from skgeoclust.cli._io import InputFileError, read_velocity_model
 from skgeoclust.cli._report import have_matplotlib, new_figure, select_backend
 
 HELP = "velocity-model provinces: k-means (knee) and SOM on depth profiles"
@@ -100,6 +100,20 @@ def _model(args, report):
     return lat, lon, depth, model, name, None
 
 
+def _fit_noting_warnings(model, X, report, where):
+    """Fit; warnings become report notes and errors name the input file."""
+    name = type(model).__name__
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X)
+        except ValueError as exc:
+            raise ValueError(f"{where}{name}: {exc}") from exc
+    for w in caught:
+        if issubclass(w.category, (UserWarning, RuntimeWarning)):
+            report.add_note(f"{name}: {w.message}")
+
+
 def run(args, report, progress):
     """Run the report."""
     from sklearn.metrics import adjusted_rand_score
@@ -117,10 +131,12 @@ def run(args, report, progress):
             )
         for w in caught:
             report.add_note(f"extract_profiles: {w.message}")
+    where = f"{args.input}: " if args.input is not None else ""
     if p.X.shape[0] < 2:
-        raise ValueError(
-            f"only {p.X.shape[0]} complete profile(s) in the model; "
-            f"{p.excluded.lat.size} excluded (NaN or duplicate nodes)."
+        raise InputFileError(
+            f"{where}only {p.X.shape[0]} complete profile(s) in the model; "
+            f"{p.excluded.lat.size} excluded (NaN or duplicate nodes); clustering "
+            "needs at least 2."
         )
     tag = f"{name} (km/s)"
     report.add_summary(
@@ -154,7 +170,7 @@ def run(args, report, progress):
             else f"knee over k in {k_range[0]}..{k_range[-1]}"
         )
         with progress.step(f"ProfileKMeans ({what})"):
-            km.fit(p.X)
+            _fit_noting_warnings(km, p.X, report, where)
         k = int(km.n_clusters_)
         report.add_summary(
             **{"k-means clusters": k, "k-means inertia": float(km.inertia_)}
@@ -176,7 +192,7 @@ def run(args, report, progress):
             random_state=args.random_state,
         )
         with progress.step(f"ProfileSOM ({k} clusters)"):
-            som.fit(p.X)
+            _fit_noting_warnings(som, p.X, report, where)
         report.add_summary(
             **{
                 "SOM grid": "x".join(map(str, som.grid_shape_)),

@@ -12,7 +12,7 @@ from skgeoclust.cli._common import (
     grid_text,
     int_grid,
 )
-from skgeoclust.cli._io import read_catalog_from_args
+from skgeoclust.cli._io import InputFileError, read_catalog_from_args
 from skgeoclust.cli._report import have_matplotlib, new_figure
 
 HELP = "Morisita index, DBSCAN/HDBSCAN sweeps, ARI matrix, depth mixtures (default)"
@@ -220,10 +220,26 @@ def _sweeps(args, X, progress, report):
         sizes = [m for m in args.min_cluster_size if m >= 2]
         if not sizes:
             raise ValueError("--min-cluster-size needs values >= 2.")
+        # HDBSCAN needs min_samples (= min_cluster_size) <= the number of events
+        fitting = [m for m in sizes if m <= X.shape[0]]
+        if not fitting:
+            where = f"{args.input}: " if args.input is not None else ""
+            raise ValueError(
+                f"{where}the {X.shape[0]} clustered events are fewer than every "
+                f"--min-cluster-size ({grid_text(sizes)}); give sizes up to "
+                f"{X.shape[0]}, or --algorithms dbscan."
+            )
+        if len(fitting) < len(sizes):
+            report.add_note(
+                f"HDBSCAN min_cluster_size values above the {X.shape[0]} clustered "
+                f"events were left out of the sweep ({len(sizes) - len(fitting)} of "
+                f"{len(sizes)})."
+            )
+        sizes = fitting
         grid = {"min_cluster_size": sizes}
         with progress.step(f"HDBSCAN sweep ({len(sizes)} partitions)"):
             sweeps["hdb"] = ClusterSweep(
-                HDBSCAN(metric=args.metric),
+                HDBSCAN(metric=args.metric, copy=True),
                 grid,
                 metric=args.metric,
                 n_jobs=args.n_jobs,
@@ -279,6 +295,11 @@ def run(args, report, progress):
         X = _features(catalog, args.space, args.box)
     depth = catalog[:, 2]
     n = catalog.shape[0]
+    if n < 2:
+        raise InputFileError(
+            f"{args.input}: the catalog has {n} event(s) to cluster; the seismicity "
+            "report needs at least 2."
+        )
     report.add_summary(events=int(full.shape[0]))
     if args.box is not None:
         report.parameters["box"] = args.box

@@ -23,6 +23,28 @@ DESCRIPTION = (
     "Earth-centred km into the report folder and streamed from there."
 )
 N_STEPS = 5
+#: Fraction of the batches held out when --test-size is not given.
+DEFAULT_TEST_FRACTION = 0.1
+#: Fewest batches for which the default fraction holds out one batch.
+_MIN_BATCHES_FOR_TEST = 5
+
+
+def _test_size(args, n_rows, report):
+    """``test_size`` of the estimator: the user's, or the default rounded to
+    whole batches (none, with a note, when the input is too small for one)."""
+    if args.test_size is not None:
+        return args.test_size if args.test_size > 0 else None
+    n_batches = -(-n_rows // max(args.batch_size, 1))
+    n_test = round(DEFAULT_TEST_FRACTION * n_batches)
+    if n_test == 0:
+        report.add_note(
+            f"No held-out test batches: the {n_rows} rows make {n_batches} batch(es) "
+            f"of --batch-size {args.batch_size}, and the default "
+            f"{DEFAULT_TEST_FRACTION:g} of them rounds to none (give --test-size to "
+            "hold out batches anyway)."
+        )
+        return None
+    return n_test
 
 
 def configure(parser):
@@ -56,8 +78,10 @@ def configure(parser):
     g.add_argument(
         "--test-size",
         type=float,
-        default=0.1,
-        help="fraction of batches held out for the test inertia (0: none)",
+        default=None,
+        help="fraction of batches held out for the test inertia (0: none; default: "
+        f"{DEFAULT_TEST_FRACTION:g}, rounded to whole batches, so none under "
+        f"{_MIN_BATCHES_FOR_TEST} batches)",
     )
 
 
@@ -96,29 +120,44 @@ def _source(args, report):
         )
         folder = report.folder / "shards"
         folder.mkdir(exist_ok=True)
-        for old in folder.glob("part*.npy"):
-            old.unlink()
         X = _ecef(catalog)
+        written = []
         for i, shard in enumerate(np.array_split(X, max(args.n_shards, 1))):
-            np.save(folder / f"part{i:03d}.npy", shard)
-        return NpyShardSource(folder), True, truth
+            written.append(folder / f"part{i:03d}.npy")
+            np.save(written[-1], shard)
+        # stream exactly the shards of this run: other files of the folder (a
+        # previous run's, the user's) are neither read nor removed
+        others = sorted(p.name for p in folder.iterdir() if p not in set(written))
+        if others:
+            report.add_note(
+                f"shards/ also holds {len(others)} file(s) this run did not write "
+                f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}); "
+                "they were neither read nor removed."
+            )
+        return NpyShardSource(written), True, truth
     path = Path(args.input)
     text = str(path)
     if path.is_dir() or text.endswith(".npy") or any(c in text for c in "*?["):
         parquet = (path.is_dir() and any(path.glob("*.parquet"))) or text.endswith(
             ".parquet"
         )
-        if parquet:
-            cols = args.columns.split(",") if args.columns else None
-            source = ParquetSource(text, columns=cols)
-        else:
-            source = NpyShardSource(text)
+        try:
+            if parquet:
+                cols = args.columns.split(",") if args.columns else None
+                source = ParquetSource(text, columns=cols)
+            else:
+                source = NpyShardSource(text)
+        except ValueError as exc:  # one line naming the shard or file
+            raise InputFileError(f"{text}: {exc}") from exc
         report.parameters["input"] = f"{text}: {source!r}"
         return source, args.ecef, None
     if not path.exists():
         raise InputFileError(f"{path}: no such file or folder.")
     if text.lower().endswith((".parquet", ".pq")) and args.columns:
-        source = ParquetSource(text, columns=args.columns.split(","))
+        try:
+            source = ParquetSource(text, columns=args.columns.split(","))
+        except ValueError as exc:
+            raise InputFileError(f"{text}: {exc}") from exc
         report.parameters["input"] = f"{text}: {source!r}"
         return source, args.ecef, None
     if not text.lower().endswith(CATALOG_SUFFIXES):
@@ -138,12 +177,17 @@ def run(args, report, progress):
     with progress.step("open the input"):
         source, ecef, truth = _source(args, report)
     n, d = source.shape
+    if ecef and d != 3:
+        raise InputFileError(
+            f"{args.input}: --ecef needs 3 columns (Earth-centred x, y, z in km), but "
+            f"the input has {d}."
+        )
     model = StreamingMiniBatchKMeans(
         args.n_clusters,
         batch_size=args.batch_size,
         n_passes=args.n_passes,
         refine_max_iter=args.refine_max_iter,
-        test_size=args.test_size if args.test_size > 0 else None,
+        test_size=_test_size(args, n, report),
         random_state=args.random_state,
     )
     report.parameters["estimator"] = repr(model)

@@ -15,6 +15,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.cluster import kmeans_plusplus
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -26,6 +27,8 @@ from skgeoclust._kernels.kmeans import (
     assign_labels_parallel,
 )
 from skgeoclust.cluster._knee import box_smooth, knee_point
+from skgeoclust.utils import check_distance_range
+from skgeoclust.utils._validation import naming_conversion_errors
 
 #: Below this many multiply-adds per assignment pass, threads cost more than they
 #: save (Lloyd calls the assignment once per iteration; thread wake-up dominates).
@@ -350,8 +353,10 @@ class ProfileKMeans(
         self : ProfileKMeans
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=np.float64)
+        check_distance_range(X)
         n_samples = X.shape[0]
         rs = self.random_state
         seed = (
@@ -397,6 +402,16 @@ class ProfileKMeans(
             result = results[int(np.flatnonzero(ks == n_clusters)[0])]
             self.distortions_ = distortions
             self.n_clusters_range_ = ks
+        n_used = np.unique(result.labels).size
+        if n_used < n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({n_used}) found smaller than "
+                f"n_clusters ({n_clusters}): the profiles hold fewer distinct rows "
+                f"than clusters (duplicates?), so labels_ use {n_used} of the "
+                f"{n_clusters} centres.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
         self.inertia_ = result.inertia
@@ -423,7 +438,9 @@ class ProfileKMeans(
             Cluster index of each profile.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self.metric == "euclidean":
             # The kernel that labelled the training profiles: predict(X) == labels_.
@@ -445,7 +462,9 @@ class ProfileKMeans(
         distances : ndarray of shape (n_samples, `n_clusters_`)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         return self._transform(np.asarray(X, dtype=np.float64))
 
     def score(self, X, y=None):

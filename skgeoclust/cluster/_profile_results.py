@@ -89,13 +89,18 @@ class ProfileClusteringResult:
         User label of the variable (for example ``"Vs"``), used on plot axes.
     para : dict, default=None
         Algorithm parameters, as SeisGo stores them.
+    pred_layout : {"rows", "tslearn"}, default="rows"
+        Shape of ``pred[i]``: ``"rows"`` is (n_members, n_z); ``"tslearn"`` is
+        (1, n_z, n_members), what SeisGo's k-means stores (the transposed slice of
+        a tslearn dataset).
 
     Attributes
     ----------
     labels : ndarray of shape (n_profiles,)
         0-based cluster of each profile (``cluster_map.cluster`` is this plus 1).
     pred : list of ndarray
-        ``pred[i]`` is the (n_members, n_z) array of the profiles in cluster ``i``.
+        ``pred[i]`` holds the profiles in cluster ``i``: an (n_members, n_z) array,
+        or (1, n_z, n_members) with ``pred_layout="tslearn"``.
     cluster_map : pandas.DataFrame
         Columns ``lat``, ``lon``, ``cluster`` (1-based, as in SeisGo).
     centers : ndarray of shape (n_clusters, n_z)
@@ -133,7 +138,22 @@ class ProfileClusteringResult:
         "excluded",
     )
 
-    def __init__(self, method, model, profiles, *, source="vmodel", tag="v", para=None):
+    def __init__(
+        self,
+        method,
+        model,
+        profiles,
+        *,
+        source="vmodel",
+        tag="v",
+        para=None,
+        pred_layout="rows",
+    ):
+        if pred_layout not in ("rows", "tslearn"):
+            raise ValueError(
+                f"pred_layout must be 'rows' or 'tslearn', got {pred_layout!r}."
+            )
+        self.pred_layout = pred_layout
         self.method = method
         self.model = model
         self.source = source
@@ -159,8 +179,11 @@ class ProfileClusteringResult:
 
     @property
     def pred(self):
-        """Profiles of each cluster: a list of (n_members, n_z) arrays."""
-        return [self.data[self.labels == k] for k in range(self.n_clusters)]
+        """Profiles of each cluster: (n_members, n_z) arrays (see ``pred_layout``)."""
+        rows = [self.data[self.labels == k] for k in range(self.n_clusters)]
+        if getattr(self, "pred_layout", "rows") == "tslearn":
+            return [members.T[None] for members in rows]
+        return rows
 
     @property
     def cluster_map(self):
@@ -225,6 +248,7 @@ class ProfileClusteringResult:
             "tag": self.tag,
             "para": {k: _jsonable(v) for k, v in self.para.items()},
             "estimator": type(self.model).__name__,
+            "pred_layout": getattr(self, "pred_layout", "rows"),
             "params": params,
             "scalars": scalars,
         }
@@ -283,6 +307,7 @@ class ProfileClusteringResult:
             source=meta["source"],
             tag=meta["tag"],
             para=meta["para"],
+            pred_layout=meta.get("pred_layout", "rows"),
         )
 
     # -- figures -------------------------------------------------------------------

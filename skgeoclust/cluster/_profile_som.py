@@ -18,6 +18,8 @@ from skgeoclust._kernels.som import (
     best_matching_units_parallel,
     train_online,
 )
+from skgeoclust.utils import check_distance_range
+from skgeoclust.utils._validation import naming_conversion_errors
 
 #: Below this many multiply-adds, the winner search runs on one thread.
 _PARALLEL_WORK = 2_000_000
@@ -251,8 +253,10 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         self : ProfileSOM
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=np.float64)
+        check_distance_range(X)
         n_samples, n_features = X.shape
         grid_x, grid_y = _grid_shape(self.grid_size, n_samples)
         if self.init == "pca" and n_features < 2:
@@ -348,7 +352,9 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
             Cluster of each profile.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         node_labels = self.node_labels_.ravel()
         populated = np.flatnonzero(node_labels >= 0)
         flat = self.codebook_.reshape(-1, self.codebook_.shape[-1])
@@ -369,7 +375,9 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
             Mean Euclidean distance, in the units of the profiles.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with naming_conversion_errors("X (profiles)"):
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_distance_range(X)
         flat = self.codebook_.reshape(-1, self.codebook_.shape[-1])
         return float(np.mean(_winners(X, flat).distance))
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import os
+import tempfile
 import time
 import warnings
 from numbers import Integral, Real
@@ -30,6 +31,7 @@ from skgeoclust.cluster._streaming_steps import (
     _assign,
     _batch_flags,
     _check_finite,
+    _check_range,
     _distances,
     _farthest,
     _float_dtype,
@@ -51,6 +53,25 @@ from skgeoclust.streams._sources import (
     as_batch_source,
     is_dask_array,
 )
+from skgeoclust.utils._validation import naming_conversion_errors
+
+
+def _check_label_dtype(dtype, n_clusters):
+    """A ValueError when an ``out`` of ``dtype`` cannot hold labels 0..n_clusters-1."""
+    if dtype is None:
+        return
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        fits = np.iinfo(dtype).max >= n_clusters - 1
+    elif dtype.kind == "f":
+        fits = n_clusters - 1 <= 2 ** np.finfo(dtype).nmant
+    else:
+        fits = dtype.kind == "O"
+    if not fits:
+        raise ValueError(
+            f"out has dtype {dtype}, which cannot hold the labels 0..{n_clusters - 1} "
+            f"of n_clusters={n_clusters}; use an int32 (or wider) array."
+        )
 
 
 class StreamingMiniBatchKMeans(
@@ -269,9 +290,13 @@ default="k-means++"
                 )
             return ArraySource(X), True, None
         names = _get_feature_names(X)
-        X = check_array(
-            X, dtype=[np.float64, np.float32], ensure_all_finite=False, estimator=self
-        )
+        with naming_conversion_errors("X"):
+            X = check_array(
+                X,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False,
+                estimator=self,
+            )
         return ArraySource(X), True, names
 
     def _check_init_array(self, n_features, dtype):
@@ -345,9 +370,9 @@ default="k-means++"
             bad = first_nonfinite_row(block)
             if bad >= 0:
                 raise ValueError(
-                    f"{source!r}, {_where(b0, row0, bs, bad)} contains NaN or "
-                    "infinity; clean or drop it before clustering (every row must "
-                    "get a label)."
+                    f"{source!r}, {_where(b0, row0, bs, bad)}"
+                    f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
+                    "or drop it before clustering (every row must get a label)."
                 )
             flags = _batch_flags(is_test, b0, block.shape[0], bs)
             train = block if flags is None else block[~flags]
@@ -374,9 +399,9 @@ default="k-means++"
             bad = first_nonfinite_row(block)
             if bad >= 0:
                 raise ValueError(
-                    f"{source!r}, {_where(b0, row0, bs, bad)} contains NaN or "
-                    "infinity; clean or drop it before clustering (every row must "
-                    "get a label)."
+                    f"{source!r}, {_where(b0, row0, bs, bad)}"
+                    f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
+                    "or drop it before clustering (every row must get a label)."
                 )
             labels, min_sq, _ = _assign(block, centers, _n_threads(self.n_jobs))
             if labels_out is not None:
@@ -458,6 +483,7 @@ default="k-means++"
                     skip,
                     lambda b, b0=b0: f"{source!r}, batch {b0 + b}, source",
                     row0,
+                    source.row_origin,
                 )
                 flags = _batch_flags(is_test, b0, block.shape[0], bs)
                 progress.update(block.shape[0] - (0 if flags is None else flags.sum()))
@@ -548,6 +574,7 @@ default="k-means++"
             ensure_all_finite=False,
         )
         X = np.ascontiguousarray(X)
+        _check_range(X, "partial_fit batch")
         if first:
             if X.shape[0] < self.n_clusters:
                 raise ValueError(
@@ -612,7 +639,11 @@ default="k-means++"
         if is_dask_array(X):
             X = self._check_dask(X)
             return X.map_blocks(
-                _predict_block, self.cluster_centers_, dtype=np.int32, drop_axis=1
+                _predict_block,
+                self.cluster_centers_,
+                dtype=np.int32,
+                drop_axis=1,
+                meta=np.empty((0,), dtype=np.int32),
             )
         if isinstance(X, BatchSource):
             raise TypeError(
@@ -723,7 +754,8 @@ default="k-means++"
             batch = np.ascontiguousarray(batch, dtype=centers.dtype)
             bad = first_nonfinite_row(batch)
             if bad >= 0:
-                _raise_nonfinite(row + bad, repr(source))
+                _raise_nonfinite(row + bad, repr(source), source.row_origin(row + bad))
+            _check_range(batch, repr(source), row, source.row_origin)
             row += batch.shape[0]
             yield _assign(batch, centers, n_threads)[0]
 
@@ -735,8 +767,11 @@ default="k-means++"
         X : BatchSource, dask.array.Array or array-like of shape (n_samples, n_features)
         out : str, path, or array-like of shape (n_samples,)
             A path creates an ``.npy`` file of int32 labels, written sequentially
-            (no memory map, so resident memory stays at one block). An array, a
-            ``numpy.memmap`` or a Zarr array is filled in place.
+            (no memory map, so resident memory stays at one block) under a
+            temporary name in the same folder and moved to ``out`` once complete:
+            a failed run leaves no file (and an existing ``out`` untouched). An
+            array, a ``numpy.memmap`` or a Zarr array is filled in place; its dtype
+            must hold the labels ``0 .. n_clusters - 1``.
         batch_size : int, default=65536
             Rows per read.
 
@@ -750,17 +785,30 @@ default="k-means++"
         n = source.n_rows
         is_path = isinstance(out, (str, os.PathLike))
         if is_path:
+            # write under a temporary name and move it into place at the end, so
+            # a failed run leaves no file of zero labels at ``out``
             path = os.fspath(out)
-            mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(n,))
-            offset = mm.offset
-            del mm
-            sink = open(path, "r+b")
+            folder, name = os.path.split(os.path.abspath(path))
+            fd, partial = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            os.close(fd)
+            try:
+                mm = np.lib.format.open_memmap(
+                    partial, mode="w+", dtype=np.int32, shape=(n,)
+                )
+                offset = mm.offset
+                del mm
+                sink = open(partial, "r+b")
+            except BaseException:
+                os.remove(partial)
+                raise
             sink.seek(offset)
-        elif tuple(getattr(out, "shape", ())) != (n,):
-            raise ValueError(
-                f"out must have shape ({n},) to hold one label per row, got "
-                f"{getattr(out, 'shape', None)}."
-            )
+        else:
+            if tuple(getattr(out, "shape", ())) != (n,):
+                raise ValueError(
+                    f"out must have shape ({n},) to hold one label per row, got "
+                    f"{getattr(out, 'shape', None)}."
+                )
+            _check_label_dtype(getattr(out, "dtype", None), self.n_clusters)
         written = 0
         try:
             for labels in self.predict_stream(source, batch_size=batch_size):
@@ -769,9 +817,14 @@ default="k-means++"
                 else:
                     out[written : written + labels.shape[0]] = labels
                 written += labels.shape[0]
-        finally:
+        except BaseException:
             if is_path:
                 sink.close()
+                os.remove(partial)
+            raise
+        if is_path:
+            sink.close()
+            os.replace(partial, path)
         if written != n:  # pragma: no cover - the source checks its own count
             raise RuntimeError(f"wrote {written} labels for {n} rows.")
         if is_path:

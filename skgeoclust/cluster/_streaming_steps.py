@@ -57,10 +57,31 @@ def _assign(X, centers, n_threads=1):
     return labels, min_sq_dist, inertia
 
 
-def _raise_nonfinite(row, where):
+def _raise_nonfinite(row, where, origin=""):
     raise ValueError(
-        f"{where}: row {row} contains NaN or infinity; clean or drop it before "
-        "clustering (every row must get a label)."
+        f"{where}: row {row}{origin} contains NaN or infinity; clean or drop it "
+        "before clustering (every row must get a label)."
+    )
+
+
+def _check_range(X, where, row_offset=0, origin=None):
+    """Refuse values whose squared distances overflow (k-means would silently
+    compare NaN and infinite distances); NaN is left to the finiteness checks."""
+    if X.size == 0:
+        return
+    limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
+    if X.max() <= limit and X.min() >= -limit:  # False with NaN or inf
+        return
+    with np.errstate(invalid="ignore"):
+        big = np.isfinite(X) & (np.abs(X) > limit)  # NaN and inf: other checks
+    if not big.any():
+        return
+    row, col = np.argwhere(big)[0]
+    row_text = f"row {row_offset + row}{origin(row_offset + row) if origin else ''}"
+    raise ValueError(
+        f"{where}: {row_text}, column {col} holds {float(X[row, col]):g}; squared "
+        f"distances of values beyond {limit:.3g} overflow ({X.shape[1]} features, "
+        f"{X.dtype}): rescale the data."
     )
 
 
@@ -68,18 +89,26 @@ def _check_finite(X, where, row_offset=0):
     bad = first_nonfinite_row(X)
     if bad >= 0:
         _raise_nonfinite(row_offset + bad, where)
+    _check_range(X, where, row_offset)
 
 
-def _predict_block(block, centers):
+def _first_row(block_info):
+    """Global row of a Dask block's first row (``map_blocks`` block_info)."""
+    if not block_info or 0 not in block_info:
+        return 0
+    return int(block_info[0]["array-location"][0][0])
+
+
+def _predict_block(block, centers, block_info=None):
     """Labels of one Dask block (module level so it pickles to workers)."""
     block = np.ascontiguousarray(block, dtype=centers.dtype)
-    _check_finite(block, "Dask block")
+    _check_finite(block, "Dask array", _first_row(block_info))
     return _assign(block, centers)[0]
 
 
-def _transform_block(block, centers):
+def _transform_block(block, centers, block_info=None):
     block = np.ascontiguousarray(block, dtype=centers.dtype)
-    _check_finite(block, "Dask block")
+    _check_finite(block, "Dask array", _first_row(block_info))
     return _distances(block, centers)
 
 
@@ -180,9 +209,10 @@ class _MiniBatchState:
         self.n_steps += 1
         return inertia
 
-    def run_block(self, block, batch_size, skip, where, row0=0):
+    def run_block(self, block, batch_size, skip, where, row0=0, origin=None):
         """Steps over every batch of ``block`` not flagged in ``skip`` (one kernel
-        call, back in Python only to draw reassigned rows)."""
+        call, back in Python only to draw reassigned rows); ``origin(row)`` says
+        where a bad row is stored."""
         if self.labels.shape[0] < batch_size:
             self.labels = np.empty(batch_size, dtype=np.int32)
             self.min_sq = np.empty(batch_size)
@@ -210,7 +240,8 @@ class _MiniBatchState:
             self.n_steps += int(counters[2])
             counters[2] = 0
             if status == 2:
-                _raise_nonfinite(row0 + bad, where(stop))
+                row = row0 + bad
+                _raise_nonfinite(row, where(stop), origin(row) if origin else "")
             if status == 0:
                 return
             lo = stop * batch_size
@@ -271,6 +302,7 @@ def _iter_blocks(source, batch_size, dtype):
     row = 0
     for b, block in enumerate(source.iter_batches(batch_size * m)):
         block = np.ascontiguousarray(block, dtype=dtype)
+        _check_range(block, repr(source), row, source.row_origin)
         yield b * m, row, block
         row += block.shape[0]
 

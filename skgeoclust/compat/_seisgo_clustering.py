@@ -1,6 +1,9 @@
 """SeisGo's velocity-profile clustering functions, on skgeoclust's estimators."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+import math
+from numbers import Real
+
 import numpy as np
 
 from skgeoclust.cluster._knee import box_smooth
@@ -8,6 +11,10 @@ from skgeoclust.cluster._profile_kmeans import ProfileKMeans
 from skgeoclust.cluster._profile_results import ProfileClusteringResult
 from skgeoclust.cluster._profile_som import ProfileSOM
 from skgeoclust.preprocessing import extract_profiles
+from skgeoclust.preprocessing._profiles import (
+    _check_profile_matrix_fits,
+    interpolate_profiles,
+)
 
 
 def _as_profiles(ts):
@@ -22,6 +29,58 @@ def _as_profiles(ts):
     if X.ndim != 2:
         raise ValueError(f"ts must be (n, sz) or (n, sz, 1), got shape {X.shape}.")
     return X
+
+
+def _whole_numbers(values, name):
+    """``values`` as int64, or a ValueError naming ``name`` (2.7 is not 2)."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must hold whole numbers of clusters, got {values!r}."
+        ) from exc
+    if array.dtype.kind == "b" or np.asarray(values).dtype.kind == "b":
+        raise ValueError(f"{name} must hold whole numbers of clusters, got {values!r}.")
+    bad = ~np.isfinite(array) | (array != np.round(array)) | (array < 1)
+    if bad.any():
+        value = array.ravel()[np.flatnonzero(bad.ravel())[0]]
+        raise ValueError(
+            f"{name} must hold whole numbers of clusters (>= 1), got {float(value):g}."
+        )
+    return array.astype(np.int64)
+
+
+def _seisgo_profiles(lat, lon, dep, vmodel, spacing, zrange, dz, merge_duplicates):
+    """Profiles on SeisGo's grid: every node (duplicates too unless merged) and,
+    with ``dz``, SeisGo's depths ``np.arange(min, max + dz / 2, dz)``, the last of
+    which may pass the deepest model depth (held at its value, as np.interp does).
+    """
+    keep = "drop" if merge_duplicates else "keep"
+    profiles = extract_profiles(
+        lat,
+        lon,
+        dep,
+        vmodel,
+        spacing=spacing,
+        zrange=zrange,
+        duplicate_meridian=keep,
+        duplicate_poles=keep,
+    )
+    if dz is not None:
+        depth = profiles.depth
+        if isinstance(dz, bool) or not (
+            isinstance(dz, Real) and np.isfinite(dz) and dz > 0
+        ):
+            raise ValueError(f"dz must be a positive number of km, got {dz!r}.")
+        steps = (depth[-1] + 0.5 * dz - depth[0]) / dz
+        n_z = math.ceil(steps) if math.isfinite(steps) else math.inf
+        _check_profile_matrix_fits(profiles.X.shape[0], n_z, dz)
+        zvec = np.arange(depth[0], depth[-1] + 0.5 * dz, dz)
+        profiles.X = np.ascontiguousarray(
+            interpolate_profiles(depth, profiles.X, np.clip(zvec, depth[0], depth[-1]))
+        )
+        profiles.depth = zvec
+    return profiles
 
 
 def _plot_distortion(nrange, distortion, ys, nbest, smooth):
@@ -106,7 +165,7 @@ def vpcluster_evaluate_kmean(
     3
     """
     X = _as_profiles(ts)
-    nrange = np.asarray(nrange, dtype=np.int64)
+    nrange = _whole_numbers(nrange, "nrange")
     km = ProfileKMeans(
         None,
         metric=metric,
@@ -147,22 +206,35 @@ def vpcluster_kmean(
     figsize=None,
     evaluate_smooth=False,
     evaluate_plot=True,
+    merge_duplicates=False,
 ):
     """k-means clustering of the depth profiles of a 3-D model (SeisGo's signature).
 
     Parameters are SeisGo's: ``lat`` (n_lat,), ``lon`` (n_lon,), ``dep`` (n_depth,)
     in km and ``vmodel`` (n_depth, n_lat, n_lon); ``ncluster=None`` picks k by the
-    knee over ``nrange`` (default 2..20); ``spacing``, ``zrange`` and ``dz`` as in
-    :func:`~skgeoclust.preprocessing.extract_profiles`. ``save`` writes
-    ``<figbase>_clusters_k<N>_results.pk``; ``plot``/``savefig`` draw (and write)
-    ``<figbase>_clusters_k<N>.png`` and ``<figbase>_clustermap_k<N>.png``.
+    knee over ``nrange`` (default 2..20); ``spacing`` and ``zrange`` as in
+    :func:`~skgeoclust.preprocessing.extract_profiles`; ``dz`` interpolates to
+    SeisGo's depths ``np.arange(min, max + dz / 2, dz)`` (the last may pass the
+    deepest model depth and holds its value, as ``np.interp`` does). ``save``
+    writes ``<figbase>_clusters_k<N>_results.pk``; ``plot``/``savefig`` draw (and
+    write) ``<figbase>_clusters_k<N>.png`` and ``<figbase>_clustermap_k<N>.png``.
     ``verbose`` is accepted and ignored.
+
+    The shapes are SeisGo's: every grid node (without NaN) is a profile, including
+    the repeated nodes of a global grid (a meridian listed as -180 and 180, every
+    longitude of a pole row), so ``cluster_map`` has one row per node and reshapes
+    to the grid, and the automatic k is SeisGo's. ``merge_duplicates=True`` (not in
+    SeisGo) clusters each repeated node once instead, with a warning saying what
+    was merged (listed in ``result["excluded"]``).
 
     Returns
     -------
-    result : ProfileClusteringResult
-        SeisGo's outdict fields (``result["cluster_map"]`` ...). Returned whether or
-        not ``save`` is set (SeisGo returns it only when ``save=False``).
+    result : ProfileClusteringResult or None
+        None when ``save`` is set, as in SeisGo (load the pickle); else SeisGo's
+        outdict fields: ``result["cluster_map"]``, ``result["pred"][k]`` of shape
+        (1, n_z, n_k) as SeisGo's slice of a tslearn dataset, and
+        ``result["model"].inertia_`` the mean squared distance of a profile to its
+        centre (tslearn's convention, where scikit-learn's is the sum).
 
     Examples
     --------
@@ -175,8 +247,10 @@ def vpcluster_kmean(
     >>> out["cluster_map"].shape, sorted(set(out["cluster_map"].cluster))
     ((120, 3), [1, 2, 3])
     """
-    profiles = extract_profiles(
-        lat, lon, dep, vmodel, spacing=spacing, zrange=zrange, dz=dz
+    if ncluster is not None:
+        ncluster = int(_whole_numbers(ncluster, "ncluster"))
+    profiles = _seisgo_profiles(
+        lat, lon, dep, vmodel, spacing, zrange, dz, merge_duplicates
     )
     ss = []
     if ncluster is None:
@@ -199,6 +273,8 @@ def vpcluster_kmean(
         random_state=random_state,
         n_jobs=njob,
     ).fit(profiles.X)
+    # tslearn's inertia_, which SeisGo scripts read, is the mean squared distance
+    km.inertia_ = km.inertia_ / profiles.X.shape[0]
     para = {
         "n_clusters": int(ncluster),
         "n_jobs": njob,
@@ -209,12 +285,18 @@ def vpcluster_kmean(
         "sum_square": ss,
     }
     result = ProfileClusteringResult(
-        "k-means", km, profiles, source=source, tag=tag, para=para
+        "k-means",
+        km,
+        profiles,
+        source=source,
+        tag=tag,
+        para=para,
+        pred_layout="tslearn",
     )
     if save:
         result.save(f"{figbase}_clusters_k{int(ncluster)}_results.pk")
     _show_or_save(result, plot, savefig, figbase, figsize)
-    return result
+    return None if save else result
 
 
 def vpcluster_som(
@@ -239,20 +321,24 @@ def vpcluster_som(
     dz=None,
     n_clusters=None,
     random_state=None,
+    merge_duplicates=False,
 ):
     """SOM clustering of the depth profiles of a 3-D model (SeisGo's signature).
 
-    SeisGo's arguments, plus ``zrange``/``dz`` (depth cut and interpolation, which
-    SeisGo's SOM lacks), ``n_clusters`` (Ward merge of the populated nodes) and
-    ``random_state`` (SeisGo's SOM is unseeded). ``save`` writes
+    SeisGo's arguments, plus ``zrange``/``dz`` (depth cut and interpolation as in
+    :func:`vpcluster_kmean`, which SeisGo's SOM lacks), ``n_clusters`` (Ward merge
+    of the populated nodes), ``random_state`` (SeisGo's SOM is unseeded) and
+    ``merge_duplicates`` (as in :func:`vpcluster_kmean`: by default every grid
+    node is a profile, SeisGo's shapes). ``save`` writes
     ``<figbase>_clusters_k<nx>x<ny>_results.pk`` as SeisGo names it; figures are
     ``<figbase>_clusters_k<N>.png`` and ``<figbase>_clustermap_k<N>.png`` with N the
     number of clusters. ``verbose`` is accepted and ignored.
 
     Returns
     -------
-    result : ProfileClusteringResult
-        With 1-based clusters that match ``pred`` (SeisGo's do not once a node is
+    result : ProfileClusteringResult or None
+        None when ``save`` is set, as in SeisGo (load the pickle); else the result,
+        with 1-based clusters that match ``pred`` (SeisGo's do not once a node is
         empty).
 
     Examples
@@ -266,8 +352,8 @@ def vpcluster_som(
     >>> out["para"]["nx"], len(out["pred"]) == int(out["cluster_map"].cluster.max())
     (4, True)
     """
-    profiles = extract_profiles(
-        lat, lon, depth, v, spacing=spacing, zrange=zrange, dz=dz
+    profiles = _seisgo_profiles(
+        lat, lon, depth, v, spacing, zrange, dz, merge_duplicates
     )
     som = ProfileSOM(
         grid_size,
@@ -291,4 +377,4 @@ def vpcluster_som(
     if save:
         result.save(f"{figbase}_clusters_k{nx}x{ny}_results.pk")
     _show_or_save(result, plot, savefig, figbase, figsize)
-    return result
+    return None if save else result

@@ -9,6 +9,56 @@ from skgeoclust._kernels.distances import pairwise_haversine
 EARTH_RADIUS_KM = 6371.0
 
 
+def _as_degrees(values, name):
+    """``values`` as float64; booleans, complex numbers and text are refused."""
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind in "bcMm":
+            raise ValueError(f"dtype {array.dtype} is not real numbers")
+        return array.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric degrees: {exc}") from exc
+
+
+def _check_degrees(values, name, *, latitude):
+    """``values`` as a float64 array, or a ValueError naming ``name`` and the value."""
+    values = _as_degrees(values, name)
+    bad = ~np.isfinite(values)
+    if latitude:
+        bad |= np.abs(values) > 90.0
+    if bad.any():
+        where = np.argwhere(bad)[0] if values.ndim else ()
+        index = f"[{', '.join(str(int(i)) for i in where)}]" if values.ndim else ""
+        allowed = "finite and in [-90, 90] degrees" if latitude else "finite"
+        raise ValueError(
+            f"{name}{index} is {float(values[tuple(where)])!r}; must be {allowed}."
+        )
+    return values
+
+
+def _check_epicentres(X, name):
+    """(n, 2) or (n, 3) catalog array as float64 (lat, lon) columns, checked."""
+    X = _as_degrees(X, name)
+    if X.ndim != 2 or X.shape[1] not in (2, 3):
+        raise ValueError(
+            f"{name} must have shape (n, 2) with columns (lat, lon) in degrees (a "
+            f"third, depth column is ignored); got shape {X.shape}."
+        )
+    X = X[:, :2]
+    for col, (what, latitude) in enumerate((("lat", True), ("lon", False))):
+        bad = ~np.isfinite(X[:, col])
+        if latitude:
+            bad |= np.abs(X[:, col]) > 90.0
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            allowed = "finite and in [-90, 90]" if latitude else "finite"
+            raise ValueError(
+                f"{name}[{row}, {col}] ({what}) is {float(X[row, col])!r}; must be "
+                f"{allowed} degrees."
+            )
+    return X
+
+
 def latlon_to_unit_vectors(lat, lon):
     """Unit vectors on the sphere for latitudes and longitudes in degrees.
 
@@ -75,13 +125,25 @@ def haversine_km(lat1, lon1, lat2, lon2, *, radius_km=EARTH_RADIUS_KM):
     ndarray or float
         Distances in km.
 
+    Raises
+    ------
+    ValueError
+        Naming the argument and the first bad value: NaN or infinity, or a
+        latitude outside [-90, 90].
+
     Examples
     --------
     >>> round(float(haversine_km(0.0, 0.0, 0.0, 1.0)), 3)
     111.195
     """
     lat1, lon1, lat2, lon2 = (
-        np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2)
+        np.radians(_check_degrees(v, name, latitude=name.startswith("lat")))
+        for v, name in (
+            (lat1, "lat1"),
+            (lon1, "lon1"),
+            (lat2, "lat2"),
+            (lon2, "lon2"),
+        )
     )
     h = (
         np.sin(0.5 * (lat2 - lat1)) ** 2
@@ -96,7 +158,7 @@ def pairwise_haversine_km(X, Y=None, *, radius_km=EARTH_RADIUS_KM):
     Parameters
     ----------
     X : array-like of shape (n_x, 2)
-        (lat, lon) in degrees.
+        (lat, lon) in degrees; a third (depth) column is accepted and ignored.
     Y : array-like of shape (n_y, 2), default=None
         (lat, lon) in degrees; ``X`` when None.
     radius_km : float, default=6371.0
@@ -108,14 +170,21 @@ def pairwise_haversine_km(X, Y=None, *, radius_km=EARTH_RADIUS_KM):
         Distances in km. This is an explicit matrix: use it for small sets (medoids,
         tests), never for a whole catalog against itself.
 
+    Raises
+    ------
+    ValueError
+        If ``X`` or ``Y`` is not 2-D with 2 or 3 columns, or holds NaN, infinity
+        or a latitude outside [-90, 90] (the message names the array, row and
+        column).
+
     Examples
     --------
     >>> pairwise_haversine_km([[0.0, 0.0], [0.0, 1.0]]).round(3)
     array([[  0.   , 111.195],
            [111.195,   0.   ]])
     """
-    X_rad = np.radians(np.asarray(X, dtype=np.float64)[:, :2])
-    Y_rad = X_rad if Y is None else np.radians(np.asarray(Y, dtype=np.float64)[:, :2])
+    X_rad = np.radians(_check_epicentres(X, "X"))
+    Y_rad = X_rad if Y is None else np.radians(_check_epicentres(Y, "Y"))
     out = np.empty((X_rad.shape[0], Y_rad.shape[0]), dtype=np.float64)
     pairwise_haversine(np.ascontiguousarray(X_rad), np.ascontiguousarray(Y_rad), out)
     out *= radius_km

@@ -1,6 +1,7 @@
 """Mixtures of normal distributions fitted to the focal depths of each cluster."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,6 +10,8 @@ from scipy import optimize
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from skgeoclust.utils import check_distance_range
 
 
 def _mixture_pdf(x, weights, means, sigmas):
@@ -139,7 +142,10 @@ def depth_mixtures(
     -----
     Components are sorted by decreasing weight so that ``weight_1 = a`` and
     ``weight_2 = b`` match the paper's tables. A cluster with fewer events than
-    components raises ``ValueError``.
+    components raises ``ValueError``; one whose depths take fewer distinct values
+    than components (fixed catalog depths) is fitted with one component per
+    distinct value, and a component left without events is dropped, both with a
+    ``UserWarning`` (``n_components`` gives the number reported).
 
     Examples
     --------
@@ -157,6 +163,7 @@ def depth_mixtures(
     depth = np.asarray(depth_km, dtype=np.float64)
     if depth.ndim != 1 or not np.all(np.isfinite(depth)):
         raise ValueError("depth_km must be a 1-D array of finite depths in km.")
+    check_distance_range(depth[:, None], name="depth_km")
     if labels is None:
         groups = {"all": depth}
     else:
@@ -181,10 +188,22 @@ def depth_mixtures(
                 f"cluster {key!r} has {values.size} events, fewer than n_components="
                 f"{int(choices.min())}."
             )
+        # A mixture cannot have more components than distinct depths (catalogs
+        # often fix depths at 10 km): the extra components would hold no event
+        # and put spurious modes wherever their means were left.
+        n_distinct = np.unique(values).size
+        usable = choices[choices <= n_distinct]
+        if usable.size == 0:
+            warnings.warn(
+                f"cluster {key!r}: its {values.size} depths take {n_distinct} "
+                f"distinct value(s), fewer than n_components={int(choices.min())}; "
+                f"fitted {n_distinct} component(s).",
+                UserWarning,
+                stacklevel=3,
+            )
+            usable = np.array([n_distinct])
         best = None
-        for k in choices:
-            if k > values.size:
-                continue
+        for k in usable:
             gm = GaussianMixture(
                 int(k), tol=tol, max_iter=max_iter, n_init=n_init, random_state=seed
             ).fit(values[:, None])
@@ -193,6 +212,16 @@ def depth_mixtures(
                 best = (bic, gm)
         gm = best[1]
         order = np.argsort(-gm.weights_, kind="stable")
+        # a component responsible for less than half an event is empty
+        order = order[gm.weights_[order] * values.size >= 0.5]
+        if order.size < gm.weights_.size:
+            warnings.warn(
+                f"cluster {key!r}: {gm.weights_.size - order.size} of the "
+                f"{gm.weights_.size} mixture components hold no event and are left "
+                "out of the table and the modes.",
+                UserWarning,
+                stacklevel=3,
+            )
         w = gm.weights_[order]
         mu = gm.means_.ravel()[order]
         sd = np.sqrt(gm.covariances_.ravel()[order])

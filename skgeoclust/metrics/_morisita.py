@@ -9,6 +9,8 @@ from scipy import stats
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
+from skgeoclust.utils._validation import check_finite_rows, naming_conversion_errors
+
 
 class MorisitaFit(NamedTuple):
     """Least-squares fit of ``ln I_delta = intercept + slope * ln delta``."""
@@ -23,7 +25,11 @@ class MorisitaFit(NamedTuple):
 
 
 def _check_points(X, bounds):
-    X = check_array(X, dtype=np.float64, ensure_min_samples=2)
+    with naming_conversion_errors("X"):
+        X = check_array(
+            X, dtype=np.float64, ensure_min_samples=2, ensure_all_finite=False
+        )
+    check_finite_rows(X)
     n_dims = X.shape[1]
     if bounds is None:
         lo, hi = X.min(axis=0), X.max(axis=0)
@@ -40,14 +46,15 @@ def _check_points(X, bounds):
             row, col = np.argwhere(outside)[0]
             raise ValueError(
                 f"bounds must contain every point: row {row}, column {col} has value "
-                f"{X[row, col]!r} outside [{lo[col]!r}, {hi[col]!r}]."
+                f"{float(X[row, col])!r} outside "
+                f"[{float(lo[col])!r}, {float(hi[col])!r}]."
             )
     flat = ~(hi > lo)
     if flat.any():
         col = int(np.flatnonzero(flat)[0])
         raise ValueError(
-            f"column {col} has zero extent ({lo[col]!r} to {hi[col]!r}); the Morisita "
-            "index needs a box of positive size along every axis."
+            f"column {col} has zero extent ({float(lo[col])!r} to {float(hi[col])!r}); "
+            "the Morisita index needs a box of positive size along every axis."
         )
     return (X - lo) / (hi - lo)
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.neighbors import BallTree
 from sklearn.utils import check_array
 
 from skgeoclust.metrics._partition_scores import (
@@ -19,26 +20,105 @@ _SCORES = {
 }
 
 
-def _labels_of(estimator, X):
+#: Where a scorer takes the labels of the scored samples from.
+LABELS_FROM = ("auto", "fit", "predict")
+
+
+def _dbscan_fitted_on(estimator, X):
+    """Whether a fitted DBSCAN's core samples are rows of ``X`` (None: unknown)."""
+    core = np.asarray(estimator.core_sample_indices_)
+    components = np.asarray(estimator.components_)
+    if core.size:
+        if core.max() >= X.shape[0] or components.shape != (core.size, X.shape[1]):
+            return False
+        return bool(np.array_equal(X[core], components))
+    # No core sample: labels_ are all noise, which is also what this DBSCAN gives X
+    # if X has no core sample either (then the labels are right whatever X is).
+    params = estimator.metric_params or {}
+    try:
+        if estimator.metric == "precomputed":
+            counts = (X <= estimator.eps).sum(axis=1)
+        else:
+            if estimator.metric == "minkowski":
+                params = {"p": 2 if estimator.p is None else estimator.p, **params}
+            tree = BallTree(X, metric=estimator.metric, **params)
+            counts = tree.query_radius(X, estimator.eps, count_only=True)
+    except (TypeError, ValueError):  # a metric BallTree cannot compute
+        return None
+    return bool((counts < estimator.min_samples).all())
+
+
+def _fitted_on(estimator, X):
+    """Whether ``X`` is the sample set ``estimator`` was fitted on.
+
+    True or False where the estimator keeps evidence of its training samples
+    (DBSCAN: its core samples; HDBSCAN: its data), None where it keeps none.
+    """
     labels = getattr(estimator, "labels_", None)
-    if labels is not None and len(labels) == X.shape[0]:
-        return np.asarray(labels)
-    if hasattr(estimator, "predict"):
+    if labels is None or len(labels) != X.shape[0]:
+        return False
+    if hasattr(estimator, "core_sample_indices_") and hasattr(estimator, "components_"):
+        return _dbscan_fitted_on(estimator, X)
+    raw = getattr(estimator, "_raw_data", None)  # sklearn's HDBSCAN keeps its data
+    if isinstance(raw, np.ndarray) and raw.ndim == 2:
+        return raw.shape == X.shape and bool(np.array_equal(raw, X, equal_nan=True))
+    return None
+
+
+def _labels_of(estimator, X, labels_from):
+    """The labels ``estimator`` gives the samples ``X`` (see ``labels_from``)."""
+    name = type(estimator).__name__
+    can_predict = hasattr(estimator, "predict")
+    if labels_from == "predict" or (labels_from == "auto" and can_predict):
+        if labels_from == "auto" and _fitted_on(estimator, X):
+            return np.asarray(estimator.labels_)
+        if not can_predict:
+            raise ValueError(
+                f"labels_from='predict', but {name} has no predict method: it cannot "
+                "label samples it was not fitted on."
+            )
         return np.asarray(estimator.predict(X))
-    raise ValueError(
-        f"{type(estimator).__name__} has no predict and its labels_ do not match the "
-        f"{X.shape[0]} scored samples: an unsupervised scorer needs the training "
-        "samples themselves, e.g. GridSearchCV(..., cv=[(all, all)])."
-    )
+    labels = getattr(estimator, "labels_", None)
+    if labels is None:
+        raise ValueError(f"{name} has neither labels_ nor predict: nothing to score.")
+    if len(labels) != X.shape[0]:
+        raise ValueError(
+            f"{name} was fitted on {len(labels)} samples, not on the {X.shape[0]} "
+            f"scored samples, and it has no predict method to label new samples. An "
+            "unsupervised scorer of such an estimator scores its training samples: "
+            "use cv=[(all_rows, all_rows)] in GridSearchCV."
+        )
+    fitted_on = _fitted_on(estimator, X)
+    if fitted_on is False:
+        raise ValueError(
+            f"The {X.shape[0]} scored samples are not the samples {name} was fitted "
+            "on, and it has no predict method to label new samples (a "
+            "cross-validation test fold?). Score it on its training samples: "
+            "cv=[(all_rows, all_rows)] in GridSearchCV."
+        )
+    if fitted_on is None and labels_from == "auto":
+        raise ValueError(
+            f"{name} has no predict method, and the scorer cannot tell whether the "
+            f"{X.shape[0]} scored samples are the samples it was fitted on (a "
+            "cross-validation test fold of the same length would be scored with the "
+            "training labels). If they are (cv=[(all_rows, all_rows)]), say so with "
+            "ClusteringScorer(..., labels_from='fit')."
+        )
+    return np.asarray(labels)
 
 
 class ClusteringScorer:
-    """Score a fitted clusterer on the samples it clustered: ``scorer(est, X, y=None)``.
+    """Score the labels a fitted clusterer gives ``X``: ``scorer(est, X, y=None)``.
 
     The signature is that of a scikit-learn scorer, so an instance can be passed as
-    ``scoring=`` to :class:`~sklearn.model_selection.GridSearchCV` together with
-    ``cv=[(all, all)]`` (train and score on every sample), for any clusterer
-    exposing ``labels_`` (DBSCAN, HDBSCAN, skgeoclust estimators) or ``predict``.
+    ``scoring=`` to :class:`~sklearn.model_selection.GridSearchCV`. The scorer
+    scores the labels the estimator gives the scored samples: ``predict(X)`` for a
+    clusterer that can label new samples (KMeans, skgeoclust estimators), so any
+    ``cv`` works; the fitted ``labels_`` for one that cannot (DBSCAN, HDBSCAN,
+    AgglomerativeClustering), which then must be scored on its training samples,
+    ``cv=[(all, all)]``. Training labels are never used for other samples: where
+    the scored samples are not the training samples, or the scorer cannot tell
+    (see ``labels_from``), it raises a ``ValueError``.
 
     Read more in the :ref:`User Guide <seismicity_metrics>`.
 
@@ -58,6 +138,19 @@ class ClusteringScorer:
         Returned when the index is undefined (fewer than two groups, e.g. all
         noise). None means the worst value: -1 for the silhouette, 0 for
         Calinski-Harabasz, ``-inf`` for negated Davies-Bouldin.
+    labels_from : {"auto", "fit", "predict"}, default="auto"
+        Where the labels of the scored samples come from.
+
+        - ``"auto"``: ``labels_`` when the estimator's own evidence shows that
+          ``X`` is its training set (DBSCAN: its core samples, HDBSCAN: its data),
+          else ``predict(X)``; an estimator without ``predict`` and without such
+          evidence (AgglomerativeClustering, OPTICS) is refused with a
+          ``ValueError``, since a test fold of the training fold's length would
+          otherwise be scored with the training labels;
+        - ``"fit"``: ``X`` is the training set (``cv=[(all, all)]``), score
+          ``labels_`` (refused when their length differs, or when the estimator's
+          evidence shows other samples);
+        - ``"predict"``: always ``predict(X)``.
 
     See Also
     --------
@@ -80,7 +173,13 @@ class ClusteringScorer:
     """
 
     def __init__(
-        self, score, *, noise="cluster", metric="euclidean", degenerate_score=None
+        self,
+        score,
+        *,
+        noise="cluster",
+        metric="euclidean",
+        degenerate_score=None,
+        labels_from="auto",
     ):
         if score not in _SCORES:
             raise ValueError(f"score must be one of {sorted(_SCORES)}, got {score!r}.")
@@ -92,15 +191,23 @@ class ClusteringScorer:
             raise ValueError(
                 f"metric must be one of {sorted(SILHOUETTE_METRICS)}, got {metric!r}."
             )
+        if labels_from not in LABELS_FROM:
+            raise ValueError(
+                f"labels_from must be one of {list(LABELS_FROM)}, got {labels_from!r}."
+            )
         self.score = score
         self.noise = noise
         self.metric = metric
         self.degenerate_score = degenerate_score
+        self.labels_from = labels_from
 
     def __repr__(self):
+        extra = (
+            "" if self.labels_from == "auto" else f", labels_from={self.labels_from!r}"
+        )
         return (
             f"ClusteringScorer({self.score!r}, noise={self.noise!r}, "
-            f"metric={self.metric!r})"
+            f"metric={self.metric!r}{extra})"
         )
 
     def score_labels(self, X, labels):
@@ -144,9 +251,10 @@ class ClusteringScorer:
         Parameters
         ----------
         estimator : fitted clusterer
-            Its ``labels_`` are used when they cover ``X``, else ``predict(X)``.
+            Labels ``X`` with ``predict``, or with its ``labels_`` when ``X`` is
+            its training set (see ``labels_from``).
         X : array-like of shape (n_samples, n_features)
-            The samples the estimator was fitted on.
+            The scored samples.
         y : None
             Ignored.
 
@@ -156,7 +264,7 @@ class ClusteringScorer:
             Greater is better.
         """
         X = check_array(X, dtype=np.float64)
-        return self.score_labels(X, _labels_of(estimator, X))
+        return self.score_labels(X, _labels_of(estimator, X, self.labels_from))
 
 
 #: Silhouette, noise as one more cluster (the paper's convention).

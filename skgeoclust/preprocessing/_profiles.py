@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -52,11 +53,28 @@ def _from_dataarray(lat, lon, depth, model):
     return coords[1], coords[2], coords[0], np.asarray(model.values)
 
 
-def _check_axis(values, name, n_expected):
+def _as_real(values, name):
+    """``values`` as a float64 array; booleans, complex numbers and dates, which a
+    cast to float would silently turn into plausible numbers, are refused."""
     try:
-        values = np.asarray(values, dtype=np.float64)
+        values = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric: {exc}") from exc
+    kind = {"b": "boolean", "c": "complex", "M": "datetime", "m": "timedelta"}.get(
+        values.dtype.kind
+    )
+    if kind is not None:
+        raise ValueError(
+            f"{name} has {kind} values (dtype {values.dtype}); expected real numbers."
+        )
+    try:
+        return values.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from exc
+
+
+def _check_axis(values, name, n_expected):
+    values = _as_real(values, name)
     if values.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got an array of shape {values.shape}.")
     if values.shape[0] != n_expected:
@@ -92,9 +110,44 @@ def uniform_depth_grid(depth_min, depth_max, dz):
     >>> uniform_depth_grid(0.0, 61.5, 10.0)
     array([ 0., 10., 20., 30., 40., 50., 60.])
     """
-    # A relative slack absorbs rounding when (max - min) is a multiple of dz.
-    n = math.floor((depth_max - depth_min) / dz * (1.0 + 1e-12) + 1e-9) + 1
+    n = _n_uniform_depths(depth_min, depth_max, dz)
     return depth_min + dz * np.arange(n, dtype=np.float64)
+
+
+def _n_uniform_depths(depth_min, depth_max, dz):
+    """Length of :func:`uniform_depth_grid` (a Python int, never an overflow)."""
+    # A relative slack absorbs rounding when (max - min) is a multiple of dz.
+    steps = (depth_max - depth_min) / dz * (1.0 + 1e-12) + 1e-9
+    return math.floor(steps) + 1 if math.isfinite(steps) else math.inf
+
+
+def _physical_memory_bytes():
+    """Total physical memory of this machine, or None where it cannot be read."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not a POSIX system
+        return None
+
+
+#: Arrays of the profile matrix's size alive at once while interpolating.
+_INTERPOLATION_COPIES = 4
+
+
+def _check_profile_matrix_fits(n_profiles, n_z, dz):
+    """Raise a ValueError naming ``dz`` when the interpolation cannot fit in memory."""
+    need = _INTERPOLATION_COPIES * 8.0 * n_profiles * n_z
+    total = _physical_memory_bytes()
+    if math.isfinite(need) and (total is None or need <= total):
+        return
+    have = "" if total is None else f" of this machine's {total / 2**30:.1f} GiB"
+    size = (
+        f"about {need / 2**30:.4g} GiB" if math.isfinite(need) else "unbounded memory"
+    )
+    raise ValueError(
+        f"dz={dz!r} km gives {n_z:.4g} depths per profile: interpolating the "
+        f"{n_profiles} profiles needs {size}, more than the memory{have}. Use a "
+        "larger dz."
+    )
 
 
 def interpolate_profiles(depth, values, new_depth):
@@ -192,11 +245,13 @@ def extract_profiles(
         the deepest model depth in ``zrange``. None keeps the model's depths.
     duplicate_meridian : {"drop", "keep"}, default="drop"
         A global grid often lists the same meridian twice (-180 and 180). "drop"
-        excludes the later copy (reported in ``excluded``); "keep" keeps both.
+        excludes the later copy (reported in ``excluded`` and by a warning);
+        "keep" keeps both (SeisGo's behaviour).
     duplicate_poles : {"drop", "keep"}, default="drop"
         At latitude +-90 every longitude is the same point, so a global grid repeats
         the pole profile ``n_lon`` times. "drop" keeps the first longitude of each
-        pole row and reports the others; "keep" keeps them all (SeisGo's behaviour).
+        pole row and reports the others (in ``excluded`` and by a warning); "keep"
+        keeps them all (SeisGo's behaviour).
 
     Returns
     -------
@@ -216,8 +271,9 @@ def extract_profiles(
     ------
     ValueError
         If the axes do not match the model's shape, are not finite, the depths are
-        not strictly monotonic, ``zrange`` selects no depth, or every profile is
-        excluded.
+        not strictly monotonic, ``zrange`` selects no depth, every profile is
+        excluded, or ``dz`` is so small that the interpolated profiles cannot fit
+        in this machine's memory.
 
     See Also
     --------
@@ -247,16 +303,19 @@ def extract_profiles(
             "lat, lon and depth are required unless model is an xarray DataArray "
             "carrying them as coordinates."
         )
-    try:
-        model = np.asarray(model, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"model must be numeric: {exc}") from exc
+    model = _as_real(model, "model")
     if model.ndim != 3:
         raise ValueError(
             "model must be 3-D, ordered (depth, lat, lon); got an array of shape "
             f"{model.shape}."
         )
     n_depth, n_lat, n_lon = model.shape
+    for axis, size in zip(("depth", "lat", "lon"), model.shape):
+        if size == 0:
+            raise ValueError(
+                f"model has shape {model.shape} (depth, lat, lon): its {axis} axis is "
+                "empty, so there is no profile to extract."
+            )
     depth = _check_axis(depth, "depth", n_depth)
     lat = _check_axis(lat, "lat", n_lat)
     lon = _check_axis(lon, "lon", n_lon)
@@ -359,10 +418,33 @@ def extract_profiles(
             f"{n_nan} of {grid_lat.size} grid profiles hold NaN within the depth "
             "range and were excluded (listed in the result's `excluded`).",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
+        )
+    n_meridian = int(np.count_nonzero(duplicate & ~has_nan))
+    n_pole = int(np.count_nonzero(pole))
+    if n_meridian or n_pole:
+        parts = []
+        if n_meridian:
+            parts.append(
+                f"{n_meridian} on a meridian listed twice (such as -180 and 180 "
+                "degrees; duplicate_meridian='keep' keeps them)"
+            )
+        if n_pole:
+            parts.append(
+                f"{n_pole} repeating a pole's profile at another longitude "
+                "(duplicate_poles='keep' keeps them)"
+            )
+        warnings.warn(
+            f"{n_meridian + n_pole} of {grid_lat.size} grid profiles repeat another "
+            f"node and were merged into it: {'; '.join(parts)}. They are listed in "
+            "the result's `excluded`.",
+            UserWarning,
+            stacklevel=3,
         )
     X = columns
     if dz is not None:
+        n_z = _n_uniform_depths(depth[0], depth[-1], float(dz))
+        _check_profile_matrix_fits(X.shape[0], n_z, dz)
         new_depth = uniform_depth_grid(depth[0], depth[-1], float(dz))
         X = interpolate_profiles(depth, X, new_depth)
         depth = new_depth

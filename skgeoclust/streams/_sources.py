@@ -24,6 +24,21 @@ def is_dask_array(X):
     return da is not None and isinstance(X, da.Array)
 
 
+def check_real_dtype(dtype, what):
+    """A ValueError naming ``what`` unless ``dtype`` holds real numbers.
+
+    Integers and floats pass; booleans, complex numbers (whose imaginary part a
+    cast to float would silently drop), strings and objects do not.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "iuf":
+        kind = {"b": "boolean", "c": "complex"}.get(dtype.kind, "non-numeric")
+        raise ValueError(
+            f"{what} has {kind} dtype {dtype}; expected real numbers (integers or "
+            "floats)."
+        )
+
+
 def _check_batch_size(batch_size):
     if not isinstance(batch_size, Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
@@ -72,6 +87,22 @@ class BatchSource:
                 f"{where} has shape {block.shape}, expected (n, {self.n_features}): "
                 "every batch of a source must have the same number of features."
             )
+
+    def row_origin(self, row):
+        """Where row ``row`` (0-based, in reading order) is stored, for messages.
+
+        Parameters
+        ----------
+        row : int
+            Row of the source.
+
+        Returns
+        -------
+        text : str
+            ``""`` for in-memory sources, else for example
+            ``" (row 4 of shard '/data/part1.npy')"``.
+        """
+        return ""
 
     def iter_batches(self, batch_size):
         """Yield C-contiguous arrays of ``batch_size`` rows (the last may be shorter).
@@ -140,6 +171,7 @@ class ArraySource(BatchSource):
             raise ValueError(
                 f"X must be 2-D (n_rows, n_features), got shape {X.shape}."
             )
+        check_real_dtype(X.dtype, "X")
         self.X = X
         self.n_rows, self.n_features = (int(s) for s in X.shape)
         self.dtype = np.dtype(X.dtype)
@@ -165,6 +197,52 @@ def _expand_paths(paths, what):
         if not os.path.isfile(path):
             raise ValueError(f"{what} shard {path!r} does not exist.")
     return expanded
+
+
+def _npy_header(path):
+    """(shape, dtype) from the header of a ``.npy`` file, or a ValueError saying
+    what is wrong with the file (empty, not a .npy file, truncated, objects)."""
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            raise ValueError("the file is empty (0 bytes)")
+        with open(path, "rb") as f:
+            try:
+                version = np.lib.format.read_magic(f)
+            except ValueError:
+                raise ValueError(
+                    "it is not a .npy file (no NumPy header; a text or other file "
+                    "named .npy?)"
+                ) from None
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            data_start = f.tell()
+    except OSError as exc:
+        raise ValueError(f"it cannot be read ({exc.strerror or exc})") from exc
+    except (ValueError, EOFError) as exc:
+        raise ValueError(str(exc).rstrip(".") or type(exc).__name__) from exc
+    if dtype.hasobject:
+        raise ValueError(
+            f"it holds Python objects (dtype {dtype}), not numbers (a pickled array)"
+        )
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size - data_start < expected:
+        raise ValueError(
+            f"it is truncated: its header declares shape {shape} of {dtype} "
+            f"({expected} bytes of data) but only {size - data_start} bytes follow"
+        )
+    return shape, dtype
+
+
+def _open_shard(path):
+    """Memory map of a shard; errors are one ValueError naming the shard."""
+    try:
+        _npy_header(path)
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"shard {path!r} cannot be read: {exc}.") from exc
 
 
 class NpyShardSource(BatchSource):
@@ -200,11 +278,10 @@ class NpyShardSource(BatchSource):
         dtypes = set()
         n_features = None
         for path in self.paths:
-            arr = np.load(path, mmap_mode="r")
+            arr = _open_shard(path)
             if arr.ndim != 2:
                 raise ValueError(f"shard {path!r} must be 2-D, got shape {arr.shape}.")
-            if not np.issubdtype(arr.dtype, np.number):
-                raise ValueError(f"shard {path!r} has non-numeric dtype {arr.dtype}.")
+            check_real_dtype(arr.dtype, f"shard {path!r}")
             if n_features is None:
                 n_features = arr.shape[1]
             elif arr.shape[1] != n_features:
@@ -222,12 +299,25 @@ class NpyShardSource(BatchSource):
     def __repr__(self):
         return f"NpyShardSource({len(self.paths)} shards, shape={self.shape})"
 
+    def row_origin(self, row):
+        """Shard file and row in it of source row ``row`` (see BatchSource)."""
+        return _row_in_file(self.paths, self._shard_rows, row, "shard")
+
     def _iter_blocks(self):
         for path in self.paths:
-            arr = np.load(path, mmap_mode="r")
+            arr = _open_shard(path)
             self._check_block(arr, f"shard {path!r}")
             yield arr
             del arr
+
+
+def _row_in_file(paths, rows_per_file, row, what):
+    ends = np.cumsum(rows_per_file)
+    i = int(np.searchsorted(ends, row, side="right"))
+    if i >= len(paths):
+        return ""
+    first = int(ends[i - 1]) if i else 0
+    return f" (row {row - first} of {what} {paths[i]!r}, 0-based)"
 
 
 class ParquetSource(BatchSource):
@@ -271,13 +361,32 @@ class ParquetSource(BatchSource):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
             raise ValueError(f"dtype must be float64 or float32, got {dtype!r}.")
-        n_rows = 0
+        if columns is not None:
+            columns = list(columns)
+            repeated = sorted({c for c in columns if columns.count(c) > 1})
+            if repeated:
+                raise ValueError(
+                    f"columns lists {', '.join(map(repr, repeated))} more than once."
+                )
+        self._file_rows = []
         for path in self.paths:
-            schema = pq.read_schema(path)
-            names = list(schema.names) if columns is None else list(columns)
+            try:
+                schema = pq.read_schema(path)
+                file_rows = pq.ParquetFile(path).metadata.num_rows
+            except Exception as exc:  # pyarrow's errors of every kind
+                raise ValueError(
+                    f"Parquet file {path!r} cannot be read: {exc}".rstrip(".") + "."
+                ) from exc
+            names = list(schema.names) if columns is None else columns
             if columns is None and path == self.paths[0]:
                 first_names = names
             for name in names:
+                if list(schema.names).count(name) > 1:
+                    raise ValueError(
+                        f"Parquet file {path!r} has {list(schema.names).count(name)} "
+                        f"columns named {name!r}; a column must be named once to be "
+                        "selected (rename them)."
+                    )
                 if name not in schema.names:
                     raise ValueError(
                         f"column {name!r} is not in Parquet file {path!r}; it has "
@@ -293,16 +402,20 @@ class ParquetSource(BatchSource):
                     f"Parquet file {path!r} has columns {names}, but the first file "
                     f"has {first_names}; pass columns= to select common ones."
                 )
-            n_rows += pq.ParquetFile(path).metadata.num_rows
-        self.columns = first_names if columns is None else list(columns)
+            self._file_rows.append(int(file_rows))
+        self.columns = first_names if columns is None else columns
         if not self.columns:
             raise ValueError("columns must name at least one column.")
-        self.n_rows = int(n_rows)
+        self.n_rows = int(sum(self._file_rows))
         self.n_features = len(self.columns)
         self.feature_names = np.asarray(self.columns, dtype=object)
 
     def __repr__(self):
         return f"ParquetSource({len(self.paths)} files, columns={self.columns})"
+
+    def row_origin(self, row):
+        """Parquet file and row in it of source row ``row`` (see BatchSource)."""
+        return _row_in_file(self.paths, self._file_rows, row, "Parquet file")
 
     def _iter_blocks(self):
         import pyarrow.parquet as pq
@@ -351,6 +464,7 @@ class DaskArraySource(BatchSource):
                 "the dask array has unknown chunk sizes; call x.compute_chunk_sizes() "
                 "first so the source knows its row count."
             )
+        check_real_dtype(x.dtype, "x")
         self.x = x.rechunk({1: -1}) if len(x.chunks[1]) > 1 else x
         self.n_rows, self.n_features = (int(s) for s in x.shape)
         self.dtype = np.dtype(x.dtype)

@@ -2,6 +2,8 @@
 DataFrames."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from contextlib import contextmanager
+
 import numpy as np
 from sklearn.utils.validation import validate_data
 
@@ -40,8 +42,57 @@ def wrap_longitude(lon):
     return np.where((lon >= -180.0) & (lon < 180.0), lon, wrapped)
 
 
+def _catalog_field(name):
+    """The catalog field ("lat", "lon", "depth") a column name stands for, or None."""
+    lower = str(name).lower()
+    return next((f for f, a in CATALOG_COLUMN_ALIASES.items() if lower in a), None)
+
+
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+def _check_real_kind(dtype, what):
+    """A ValueError naming ``what`` for booleans, complex numbers and dates, which a
+    cast to float would turn into plausible but meaningless coordinates."""
+    kind = {"b": "boolean", "c": "complex", "M": "datetime", "m": "timedelta"}.get(
+        np.dtype(dtype).kind
+    )
+    if kind is not None:
+        raise ValueError(
+            f"{what} has {kind} values (dtype {dtype}); catalog values must be real "
+            "numbers (degrees and km)."
+        )
+
+
+def numpy_dtype_of_column(column):
+    """The numpy dtype a pandas column's values have (object for mixed ones)."""
+    dtype = getattr(column.dtype, "numpy_dtype", column.dtype)  # nullable dtypes
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:  # categorical and other extension dtypes
+        dtype = np.dtype(object)
+    if dtype.kind == "O":
+        try:
+            dtype = np.asarray(column.dropna().tolist()).dtype
+        except (TypeError, ValueError):
+            pass
+    return dtype
+
+
+def _frame_values(X):
+    """Float64 values of a catalog DataFrame; pandas' missing values become NaN."""
+    columns = []
+    for name in X.columns:
+        column = X[name]
+        _check_real_kind(numpy_dtype_of_column(column), f"Catalog column {str(name)!r}")
+        try:
+            columns.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Catalog column {str(name)!r} must be numeric: {exc}"
+            ) from exc
+    return np.column_stack(columns) if columns else np.empty((len(X), 0))
 
 
 def select_catalog_columns(X, *, depth="optional"):
@@ -70,15 +121,18 @@ def select_catalog_columns(X, *, depth="optional"):
     """
     if not _is_dataframe(X):
         return X
-    by_lower = {}
-    for name in X.columns:
-        by_lower.setdefault(str(name).lower(), name)
     fields = ["lat", "lon"] if depth == "ignore" else ["lat", "lon", "depth"]
     chosen = []
     for field in fields:
-        match = next(
-            (by_lower[a] for a in CATALOG_COLUMN_ALIASES[field] if a in by_lower), None
-        )
+        matches = [c for c in X.columns if _catalog_field(c) == field]
+        if len(matches) > 1:
+            raise ValueError(
+                f"Catalog DataFrame has {len(matches)} columns for {field!r}: "
+                f"{', '.join(repr(str(c)) for c in matches)}; keep one of them (the "
+                "accepted names, in any case, are "
+                f"{', '.join(CATALOG_COLUMN_ALIASES[field])})."
+            )
+        match = matches[0] if matches else None
         if match is None:
             if field == "depth" and depth == "optional":
                 continue
@@ -89,6 +143,86 @@ def select_catalog_columns(X, *, depth="optional"):
             )
         chosen.append(match)
     return X[chosen]
+
+
+@contextmanager
+def naming_conversion_errors(name):
+    """Prefix numpy's "could not convert string to float" errors with ``name``.
+
+    Parameters
+    ----------
+    name : str
+        What was being converted, for example ``"X"``.
+    """
+    try:
+        yield
+    except ValueError as exc:
+        if not str(exc).startswith("could not convert"):
+            raise
+        raise ValueError(f"{name} must hold numbers: {exc}") from exc
+
+
+def check_finite_rows(X, *, name="X"):
+    """Raise a ValueError naming the row and column of the first NaN or infinity.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Float array.
+    name : str, default="X"
+        Name used in the message.
+    """
+    finite = np.isfinite(X)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        kind = "NaN" if np.isnan(X[row, col]) else "infinity"
+        raise ValueError(
+            f"{name} contains {kind} at row {row}, column {col} (0-based); every "
+            "value must be finite."
+        )
+
+
+def check_distance_range(X, *, name="X"):
+    """Refuse values so large that squared distances between rows overflow.
+
+    Squared Euclidean distances between rows of ``X`` stay finite while every
+    value is below ``sqrt(max_float / (4 * n_features))`` (about 6.7e153 for one
+    float64 feature); beyond it clustering results are silently meaningless
+    (NaN or infinite distances).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Finite float array.
+    name : str, default="X"
+        Name used in the error message.
+
+    Raises
+    ------
+    ValueError
+        Naming the row, the column and the value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.utils import check_distance_range
+    >>> check_distance_range(np.array([[4.5, 1e3]]))
+    >>> check_distance_range(np.array([[4.5, 1e200]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds 1e+200 at row 0, column 1: squared distances of values ...
+    """
+    if X.size == 0:
+        return
+    limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
+    big = np.abs(X) > limit
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        raise ValueError(
+            f"{name} holds {float(X[row, col]):g} at row {row}, column {col}: squared "
+            f"distances of values beyond {limit:.3g} overflow ({X.shape[1]} features, "
+            f"{X.dtype}); rescale the data."
+        )
 
 
 def check_catalog_values(X, *, column_names=None):
@@ -127,7 +261,7 @@ def check_catalog_values(X, *, column_names=None):
         row = bad_lat[0]
         raise ValueError(
             f"Latitude in column {names[0]!r} must lie in [-90, 90] degrees; row {row} "
-            f"(0-based) has {X[row, 0]!r}. Are the lat and lon columns swapped?"
+            f"(0-based) has {float(X[row, 0])!r}. Are the lat and lon columns swapped?"
         )
     X[:, 1] = wrap_longitude(X[:, 1])
     return X
@@ -179,10 +313,14 @@ def check_catalog(X, *, depth="optional", ensure_min_samples=1):
     if _is_dataframe(X):
         X = select_catalog_columns(X, depth=depth)
         names = [str(c) for c in X.columns]
-        values = X.to_numpy()
+        values = _frame_values(X)
     else:
         names = None
-        values = X
+        try:
+            values = np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Catalog values must be numeric: {exc}") from exc
+        _check_real_kind(values.dtype, "Catalog")
     try:
         values = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -238,14 +376,24 @@ def validate_catalog_data(estimator, X, *, reset):
     columns = getattr(X, "columns", None)
     if columns is not None and all(isinstance(c, str) for c in columns):
         X = select_catalog_columns(X)
-    X = validate_data(
-        estimator,
-        X,
-        reset=reset,
-        dtype=np.float64,
-        ensure_all_finite=False,
-        ensure_min_features=2,
-    )
+        fitted = getattr(estimator, "feature_names_in_", None)
+        if not reset and fitted is not None and list(X.columns) != list(fitted):
+            # another accepted spelling of the same fields (latitude for lat, ...)
+            fields = [_catalog_field(c) for c in X.columns]
+            if None not in fields and fields == [_catalog_field(c) for c in fitted]:
+                X = X.set_axis(list(fitted), axis=1)
+    with naming_conversion_errors(
+        f"{type(estimator).__name__}: the catalog X (lat, lon[, depth] in degrees "
+        "and km)"
+    ):
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite=False,
+            ensure_min_features=2,
+        )
     if reset and X.shape[1] > 3:
         raise ValueError(
             f"{type(estimator).__name__} expects columns (lat, lon[, depth]) in "

@@ -191,6 +191,32 @@ def test_faults_generated_and_xyz(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize("case", ["three events", "1000 subsets"])
+def test_faults_without_any_plane_reports_a_background_model(tmp_path, capsys, case):
+    # issue 16 #5: "Found array with 0 sample(s)" when no plane survived
+    if case == "three events":
+        csv = tmp_path / "three.csv"
+        csv.write_text(
+            "lat,lon,depth\n34.0,-116.5,5\n34.01,-116.49,6\n34.02,-116.48,7\n"
+        )
+        argv = ["faults", "-i", str(csv)]
+        n = 3
+    else:
+        argv = ["faults", "--n-samples", "100", "--n-subsets", "1000"]
+        n = 100
+    out = tmp_path / "report"
+    status, _, err = _run([*argv, "-o", str(out), "-q"], capsys)
+    assert status == 0, err
+    summary = _check_report(out)
+    assert summary["summary"]["fault planes (Gaussian kernels)"] == 0
+    assert summary["summary"]["background events"] == n
+    assert any("No fault plane survived" in note for note in summary["notes"])
+    planes = pd.read_csv(out / "fault_planes.csv")
+    assert len(planes) == 0 and {"lat", "lon", "strike_deg"} <= set(planes)
+    labels = pd.read_csv(out / "labels.csv")
+    assert len(labels) == n and (labels["kernel"] == -1).all()
+
+
 def test_kmedoids_generated_and_csv_without_depth(tmp_path, capsys):
     status, _, err = _run(
         [
@@ -324,6 +350,40 @@ def test_stream_generated_shards(tmp_path, capsys):
     assert centers["n_rows"].sum() == 3000
     assert centers["depth_km"].between(-1, 700).all()
     assert len(list((tmp_path / "shards").glob("*.npy"))) == 3
+
+
+def test_stream_generated_touches_no_other_file(tmp_path, capsys):
+    # issue 16 #1: files the run did not write are neither removed nor streamed
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    np.save(shards / "part_keep_me.npy", np.ones((10, 3)))
+    np.save(shards / "zz.npy", np.ones((5000, 3)))
+    argv = ["stream", "--n-samples", "2000", "--n-clusters", "5", "-o", str(tmp_path)]
+    status, _, err = _run([*argv, "--batch-size", "256", "-q"], capsys)
+    assert status == 0, err
+    assert np.load(tmp_path / "labels.npy").shape == (2000,)
+    assert np.array_equal(np.load(shards / "part_keep_me.npy"), np.ones((10, 3)))
+    assert np.load(shards / "zz.npy").shape == (5000, 3)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["summary"]["rows"] == 2000
+    assert any("part_keep_me.npy, zz.npy" in note for note in summary["notes"])
+
+
+@pytest.mark.parametrize("n_events", [30, 400, 1025])
+def test_stream_defaults_work_on_small_catalogs(tmp_path, capsys, n_events):
+    # issue 16 #7: --test-size 0.1 with --batch-size 1024 stopped a 400-event
+    # catalog ("holds out 1 of 1 batches")
+    cat, _ = make_seismicity_catalog(n_events, n_clusters=3, random_state=0)
+    csv = tmp_path / "cat.csv"
+    pd.DataFrame(cat, columns=["lat", "lon", "depth"]).to_csv(csv, index=False)
+    status, _, err = _run(
+        ["stream", "-i", str(csv), "-o", str(tmp_path / "r"), "-q"], capsys
+    )
+    assert status == 0, err
+    summary = _check_report(tmp_path / "r")
+    assert np.load(tmp_path / "r" / "labels.npy").shape == (n_events,)
+    assert "held-out inertia" not in summary["summary"]
+    assert any("No held-out test batches" in note for note in summary["notes"])
 
 
 def test_stream_npy_parquet_and_catalog(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """Malformed inputs: one line on stderr naming file, row and column; exit status 2."""
 
 import gzip
+import re
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,12 @@ from skgeoclust.cli import main
 from skgeoclust.cli._io import InputFileError, read_catalog, read_velocity_model
 
 GOOD = "lat,lon,depth\n35.0,139.0,10.0\n35.1,139.1,12.0\n35.2,139.2,8.0\n"
+
+
+@pytest.fixture(autouse=True)
+def _run_in_tmp_path(tmp_path, monkeypatch):
+    """A command that wrongly succeeds writes its default report folder here."""
+    monkeypatch.chdir(tmp_path)
 
 
 def _fails(argv, capsys):
@@ -79,6 +86,16 @@ def test_mapped_column_absent(tmp_path, capsys):
     assert "'LAT' (given by --lat-col) not found" in line
 
 
+def test_two_columns_for_one_field(tmp_path, capsys):
+    # issue 16 #11: with both Lat and lat, one was picked silently
+    path = _write(tmp_path, "Lat,lat,lon\n35,36,139\n35.1,36.1,139.1\n")
+    line = _fails(["kmedoids", "-i", str(path)], capsys)
+    assert "2 columns could hold 'lat' ('Lat', 'lat'); name the one" in line
+    assert "--lat-col" in line
+    assert main(["kmedoids", "-i", str(path), "--lat-col", "lat", "-q",
+                 "-o", str(tmp_path / "r"), "--max-span-km", "500"]) == 0  # fmt: skip
+
+
 def test_parquet_row_numbers_and_gzip(tmp_path):
     df = pd.DataFrame({"latitude": [1.0, 2.0, np.nan], "longitude": [0.0, 1.0, 2.0]})
     path = tmp_path / "c.parquet"
@@ -90,6 +107,67 @@ def test_parquet_row_numbers_and_gzip(tmp_path):
         f.write(GOOD)
     X, table = read_catalog(gz)
     assert X.shape == (3, 3) and list(table.columns) == ["lat", "lon", "depth"]
+
+
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        (
+            "blank.csv",
+            "lat,lon,depth\n35,139,10\n\n35.1,139.1,12\n\n   \n35.2,abc,8\n",
+            "row 3 (line 7), column 'lon'",
+        ),
+        (
+            "head.csv",
+            "\n\nlat,lon,depth\n35,139,10\n35.1,139.1,12\n35.2,139.2,900\n",
+            "row 3 (line 6), column 'depth': depth 900.0 km",
+        ),
+        (
+            "quoted.csv",
+            'lat,lon,depth,name\n35,139,10,"a\nb"\n\n35.1,139.1,nan,c\n',
+            "row 2 (line 5), column 'depth'",
+        ),
+        (
+            "blank.tsv",
+            "lat\tlon\tdepth\n35\t139\t10\n\n95\t139\t10\n",
+            "row 2 (line 4), column 'lat': latitude 95.0",
+        ),
+        (
+            "semicolon.txt",
+            "lat;lon;depth\n\n35;139;10\n\n35;139;inf\n",
+            "row 2 (line 5), column 'depth'",
+        ),
+    ],
+)
+def test_csv_errors_give_the_true_file_line(tmp_path, capsys, name, text, where):
+    # issue 16 #8: a bad value on file line 7 was reported as "row 5 (line 6)"
+    path = _write(tmp_path, text, name=name)
+    line = _fails(["kmedoids", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert f"{path}: {where}" in line
+    if name.endswith(".csv"):
+        gz = tmp_path / f"{name}.gz"
+        with gzip.open(gz, "wt") as f:
+            f.write(text)
+        line = _fails(["kmedoids", "-i", str(gz), "-o", str(tmp_path / "r")], capsys)
+        assert f"{gz}: {where}" in line
+
+
+def test_boolean_columns_and_pandas_missing_values(tmp_path, capsys):
+    # issue 16 #9: a Parquet boolean lat column was clustered as 1.0/0.0
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "bool.parquet"
+    pd.DataFrame({"lat": [True, False], "lon": [1.0, 2.0]}).to_parquet(path)
+    line = _fails(["kmedoids", "-i", str(path)], capsys)
+    assert f"{path}: column 'lat' holds true/false values (dtype bool)" in line
+    csv = _write(tmp_path, "lat,lon\nTrue,1\nFalse,2\n")
+    assert "column 'lat' holds true/false" in _fails(
+        ["kmedoids", "-i", str(csv)], capsys
+    )
+    na = tmp_path / "na.parquet"
+    lat = pd.array([1.0, None, 3.0], dtype="Float64")
+    pd.DataFrame({"lat": lat, "lon": [1.0, 2.0, 3.0]}).to_parquet(na)
+    line = _fails(["kmedoids", "-i", str(na)], capsys)
+    assert f"{na}: row 2, column 'lat': missing value" in line
 
 
 def test_bad_parameter_is_one_line(tmp_path, capsys):
@@ -149,6 +227,86 @@ def test_bad_shard(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "no .npy files" in _fails(["stream", "-i", str(empty)], capsys)
+
+
+def test_unreadable_shards_are_one_line_naming_the_shard(
+    tmp_path, capsys, broken_npy_files
+):
+    # issue 16 #6: 0-byte, truncated and text shards gave tracebacks or messages
+    # without the file's name
+    broken, reasons = broken_npy_files
+    for name, reason in reasons.items():
+        folder = tmp_path / name.replace(".npy", "")
+        folder.mkdir()
+        (folder / name).write_bytes((broken / name).read_bytes())
+        line = _fails(["stream", "-i", str(folder), "-o", str(tmp_path / "o")], capsys)
+        assert re.search(rf"shard '{folder / name}' cannot be read: {reason}", line)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("n_columns", [2, 4])
+def test_ecef_needs_three_columns(tmp_path, capsys, n_columns):
+    # issue 16 #6 and #9: --ecef on 2 columns gave an IndexError traceback, on 4
+    # columns it dropped one and reported depths of 6,364 km
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    np.save(folder / "a.npy", np.random.default_rng(0).normal(size=(100, n_columns)))
+    line = _fails(["stream", "-i", str(folder), "--ecef", "--n-clusters", "2"], capsys)
+    assert f"{folder}: --ecef needs 3 columns" in line
+    assert f"the input has {n_columns}" in line
+
+
+def test_nan_in_a_shard_names_the_shard_and_its_row(tmp_path, capsys):
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    bad = np.zeros((10, 2))
+    bad[4, 1] = np.nan
+    np.save(folder / "a.npy", np.zeros((10, 2)))
+    np.save(folder / "b.npy", bad)
+    for test_size in ("0.1", "0"):
+        argv = ["stream", "-i", str(folder), "--n-clusters", "2", "--batch-size", "4"]
+        line = _fails([*argv, "--test-size", test_size], capsys)
+        assert f"source row 14 (row 4 of shard '{folder / 'b.npy'}', 0-based)" in line
+
+
+def test_seismicity_on_tiny_catalogs_is_one_line(tmp_path, capsys):
+    # README's promise on small catalogs: sklearn's "Found array with 1
+    # sample(s)", "min_samples (80) must be at most ..." and HDBSCAN's two-line
+    # FutureWarning on stderr did not name the file
+    one = _write(tmp_path, "lat,lon,depth\n35,139,10\n", name="one.csv")
+    line = _fails(["seismicity", "-i", str(one)], capsys)
+    assert f"{one}: the catalog has 1 event(s)" in line
+    three = _write(tmp_path, GOOD, name="three.csv")
+    line = _fails(["seismicity", "-i", str(three)], capsys)
+    assert f"{three}: the 3 clustered events are fewer than every " in line
+    assert "--min-cluster-size" in line
+
+
+@pytest.mark.parametrize(
+    "shape, extra, message",
+    [
+        ((2, 1, 1), [], "only 1 complete profile(s) in the model"),
+        (
+            (3, 2, 2),
+            ["--n-clusters", "2", "--som-grid", "1,1"],
+            "ProfileSOM: n_clusters=2 exceeds the 1 populated nodes",
+        ),
+    ],
+)
+def test_profiles_on_tiny_models_is_one_line(tmp_path, capsys, shape, extra, message):
+    # README's promise on small inputs: the error names the file, and warnings
+    # (no knee found) go to the report, not to stderr
+    n_depth, n_lat, n_lon = shape
+    vs = 4.0 + np.random.default_rng(0).random(shape)
+    path = _model(
+        tmp_path,
+        lat=np.arange(n_lat, dtype=float),
+        lon=np.arange(n_lon, dtype=float),
+        depth=10.0 * np.arange(n_depth),
+        vs=vs,
+    )
+    line = _fails(["profiles", "-i", str(path), *extra], capsys)
+    assert f"{path}: " in line and message in line
 
 
 def test_longitudes_in_range_are_read_exactly(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.model_selection import GridSearchCV
 from tslearn.clustering import TimeSeriesKMeans
@@ -251,3 +252,24 @@ def test_s362anim_same_partition_as_tslearn(s362anim_velocity_model):
     assert ours.inertia_ == pytest.approx(ts.inertia_ * p.X.shape[0], rel=1e-9)
     default = TimeSeriesKMeans(6, random_state=0).fit(p.X[:, :, None])
     assert ours.inertia_ <= default.inertia_ * p.X.shape[0] * (1 + 1e-12)
+
+
+def test_values_whose_squared_distances_overflow_are_refused():
+    # issue 16 #11 (same defect as ProfileSOM): NaN distances, silent labels
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    with pytest.raises(ValueError, match=r"X holds .*e\+199 at row 0, column 0"):
+        ProfileKMeans(3, random_state=0).fit(X * 1e200)
+    km = ProfileKMeans(3, random_state=0).fit(X)
+    for method in (km.predict, km.transform):
+        with pytest.raises(ValueError, match="squared distances of values beyond"):
+            method(X * 1e200)
+
+
+def test_fewer_distinct_profiles_than_clusters_warns():
+    # issue 16 #12: n_clusters_ = 5 with one label used, silently
+    with pytest.warns(ConvergenceWarning, match=r"distinct clusters \(1\).*\(5\)"):
+        km = ProfileKMeans(5, random_state=0).fit(np.ones((20, 4)))
+    assert km.n_clusters_ == 5 and np.unique(km.labels_).size == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ProfileKMeans(3, random_state=0).fit(np.repeat(np.eye(3), 4, axis=0))

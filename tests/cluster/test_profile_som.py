@@ -241,3 +241,15 @@ def test_s362anim_codebook_equals_minisom(s362anim_velocity_model):
     ours = ProfileSOM((7, 7), n_clusters=6, n_iterations=5000, random_state=11).fit(p.X)
     assert_allclose(ours.codebook_, som.get_weights(), rtol=0, atol=1e-10)
     assert ours.n_clusters_ == 6
+
+
+def test_values_whose_squared_distances_overflow_are_refused():
+    # issue 16 #11: values of 1e200 gave "'list' argument must have no negative
+    # elements" (NaN distances)
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    with pytest.raises(ValueError, match=r"X holds .*e\+199 at row 0, column 0"):
+        ProfileSOM(random_state=0).fit(X * 1e200)
+    som = ProfileSOM(random_state=0).fit(X)
+    for method in (som.predict, som.quantization_error):
+        with pytest.raises(ValueError, match="squared distances of values beyond"):
+            method(X * 1e200)

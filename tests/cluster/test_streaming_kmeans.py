@@ -319,7 +319,9 @@ def test_nan_row_is_named_and_leaves_the_model_unchanged(tmp_path):
     bad = X.copy()
     bad[733, 2] = np.nan
     np.save(tmp_path / "bad.npy", bad)
-    with pytest.raises(ValueError, match="source row 733 contains NaN"):
+    with pytest.raises(
+        ValueError, match=r"source row 733 \(row 733 of shard '.*bad\.npy', 0-based\)"
+    ):
         km.fit(NpyShardSource([tmp_path / "bad.npy"]))
     with pytest.raises(ValueError, match="row 3 contains NaN"):
         km.partial_fit(bad[730:740])
@@ -449,3 +451,67 @@ def test_fit_and_partial_fit_agree_through_reassignments():
     assert fit.n_reassigned_ == pf.n_reassigned_ > 0
     assert fit.n_steps_ == pf.n_steps_ == 30
     assert_allclose(fit.cluster_centers_, pf.cluster_centers_, rtol=1e-12)
+
+
+def _fitted_200(seed=0):
+    X = np.random.default_rng(seed).normal(size=(5000, 2))
+    return X, StreamingMiniBatchKMeans(200, batch_size=1024, random_state=0).fit(X)
+
+
+def test_label_to_refuses_a_dtype_that_cannot_hold_the_labels():
+    # issue 16 #10: label_to into an int8 array wrapped the labels of k = 200
+    X, km = _fitted_200()
+    with pytest.raises(ValueError, match=r"dtype int8, which cannot hold the labels"):
+        km.label_to(X, np.zeros(5000, dtype=np.int8))
+    with pytest.raises(ValueError, match="dtype bool"):
+        km.label_to(X, np.zeros(5000, dtype=bool))
+    for dtype in (np.uint8, np.int16, np.float32, np.int64):
+        out = km.label_to(X, np.zeros(5000, dtype=dtype))
+        assert_array_equal(out, km.labels_)
+
+
+def test_failed_label_to_path_leaves_no_file(tmp_path):
+    # issue 16 #10: a failed label_to(path) left a full-length file of label 0
+    X, km = _fitted_200()
+    bad = X.copy()
+    bad[3000, 1] = np.nan
+    path = tmp_path / "labels.npy"
+    with pytest.raises(ValueError, match="row 3000 contains NaN"):
+        km.label_to(bad, path)
+    assert list(tmp_path.iterdir()) == []
+    np.save(path, np.arange(3))  # an existing file is replaced only on success
+    with pytest.raises(ValueError, match="row 3000 contains NaN"):
+        km.label_to(bad, path)
+    assert_array_equal(np.load(path), np.arange(3))
+    assert_array_equal(km.label_to(X, path), km.labels_)
+    assert [p.name for p in tmp_path.iterdir()] == ["labels.npy"]
+
+
+def test_lazy_dask_predict_names_the_global_row():
+    # issue 16 #10: a NaN at row 3000 was reported as "row 0" of a Dask block
+    da = pytest.importorskip("dask.array")
+    X, km = _fitted_200()
+    bad = X.copy()
+    bad[3000, 0] = np.nan
+    lazy = da.from_array(bad, chunks=(700, 2))
+    for method in (km.predict, km.transform):
+        with pytest.raises(ValueError, match=r"Dask array: row 3000 contains NaN"):
+            method(lazy).compute()
+    assert_array_equal(km.predict(da.from_array(X, chunks=(700, 2))), km.labels_)
+
+
+def test_values_whose_squared_distances_overflow_are_refused(tmp_path):
+    # found by tests/test_bad_inputs.py: 1e300 gave overflow warnings and labels
+    # from infinite distances
+    X = _mixture(14, n=200, d=2)
+    X[57, 1] = 1e300
+    match = r"row 57, column 1 holds 1e\+300; squared distances"
+    with pytest.raises(ValueError, match=match):
+        StreamingMiniBatchKMeans(2, batch_size=8).fit(X)
+    np.save(tmp_path / "a.npy", X)
+    with pytest.raises(ValueError, match=r"row 57 \(row 57 of shard .*a\.npy"):
+        StreamingMiniBatchKMeans(2, batch_size=8).fit(NpyShardSource(tmp_path))
+    km = StreamingMiniBatchKMeans(2, random_state=0).fit(np.delete(X, 57, axis=0))
+    for call in (km.predict, km.partial_fit, lambda Z: list(km.predict_stream(Z))):
+        with pytest.raises(ValueError, match=match):
+            call(X)

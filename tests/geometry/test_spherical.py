@@ -167,3 +167,35 @@ def test_spherical_mean_of_antipodes_falls_back_to_first_point():
 
 def test_pairwise_of_single_point():
     assert pairwise_haversine_km([[45.0, 7.0]]).shape == (1, 1)
+
+
+def test_pairwise_refuses_a_one_column_input():
+    # issue 16 #3: a 1-column input read past its end and gave plausible distances
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\).*\(4, 1\)"):
+        pairwise_haversine_km(np.array([[10.0], [20.0], [30.0], [40.0]]))
+    with pytest.raises(ValueError, match=r"Y must have shape \(n, 2\)"):
+        pairwise_haversine_km([[0.0, 0.0]], np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"X\[1, 0\] \(lat\) is 95.0"):
+        pairwise_haversine_km([[0.0, 0.0], [95.0, 0.0]])
+    with pytest.raises(ValueError, match=r"Y\[0, 1\] \(lon\) is nan"):
+        pairwise_haversine_km([[0.0, 0.0]], [[0.0, np.nan]])
+    # a depth column is ignored, as in a catalog
+    assert_allclose(
+        pairwise_haversine_km([[0.0, 0.0, 9.0]], [[0.0, 1.0]]), [[111.195]], rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.nan, 0.0, 0.0, 1.0), "lat1 is nan"),
+        ((180.0, 0.0, 0.0, 1.0), "lat1 is 180.0"),
+        ((0.0, 0.0, [0.0, -91.0], 1.0), r"lat2\[1\] is -91.0"),
+        ((0.0, np.inf, 0.0, 1.0), "lon1 is inf"),
+        ((0.0, 0.0, 0.0, "east"), "lon2 must be numeric"),
+    ],
+)
+def test_haversine_refuses_nan_and_latitudes_beyond_the_poles(args, message):
+    # issue 16 #12: NaN gave NaN and latitude 180 a distance
+    with pytest.raises(ValueError, match=message):
+        haversine_km(*args)

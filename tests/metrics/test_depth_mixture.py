@@ -174,3 +174,17 @@ def test_errors():
         depth_mixtures([1.0, 2.0, 3.0], n_components=0)
     with pytest.raises(ValueError, match="sigmas must be positive"):
         mixture_modes([1.0], [0.0], [0.0])
+
+
+def test_identical_depths_have_no_spurious_mode():
+    # issue 16 #12: identical depths reported a second mode near 0 km (an empty
+    # component left at mean 0)
+    with pytest.warns(UserWarning, match="1 distinct value"):
+        table = depth_mixtures(np.full(200, 10.0), random_state=0)
+    row = table.loc["all"]
+    assert row["modes"] == pytest.approx((10.0,)) and row["n_components"] == 1
+    assert np.isnan(row["weight_2"])
+    two = np.r_[np.full(100, 10.0), np.full(100, 33.0)]  # fixed catalog depths
+    with pytest.warns(UserWarning, match="2 distinct value"):
+        table = depth_mixtures(two, n_components=3, random_state=0)
+    assert table.loc["all", "modes"] == pytest.approx((10.0, 33.0))

@@ -5,13 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
-from sklearn.cluster import DBSCAN, HDBSCAN, KMeans
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.metrics import (
     calinski_harabasz_score,
     davies_bouldin_score,
     silhouette_score,
 )
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import MinMaxScaler
 
@@ -132,6 +132,62 @@ def test_gridsearchcv_multimetric_hdbscan(global_random_seed):
     assert set(search.cv_results_) >= {"mean_test_sil", "mean_test_ch"}
 
 
+def _three_blobs(seed):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    return rng.permutation(np.repeat(centres, 300, axis=0) + rng.normal(size=(900, 2)))
+
+
+def test_cross_validation_scores_predicted_test_labels(global_random_seed):
+    # issue 16 #2: a test fold of the training fold's length was scored with the
+    # training labels_ ([0.009, -0.04, ...] and the wrong k)
+    rng = np.random.default_rng(global_random_seed)
+    for seed in rng.integers(0, 2**31, size=3):
+        X = _three_blobs(seed)
+        search = GridSearchCV(
+            KMeans(n_init=1, random_state=0),
+            {"n_clusters": [2, 3, 4, 5]},
+            scoring=silhouette_scorer,
+            cv=KFold(2),
+        ).fit(X)
+        assert search.best_params_ == {"n_clusters": 3}
+        train, test = next(KFold(2).split(X))
+        est = KMeans(3, n_init=1, random_state=0).fit(X[train])
+        assert search.cv_results_["split0_test_score"][1] == pytest.approx(
+            silhouette_score(X[test], est.predict(X[test])), abs=1e-12
+        )
+        assert search.cv_results_["mean_test_score"][1] > 0.7
+
+
+def test_estimators_without_predict_are_scored_only_on_their_samples():
+    X = _three_blobs(0)
+    rows = np.arange(len(X))
+    kfold = GridSearchCV(
+        DBSCAN(), {"eps": [1.0]}, scoring=silhouette_scorer, cv=KFold(2),
+        error_score="raise",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="not the samples DBSCAN was fitted on"):
+        kfold.fit(X)
+    in_sample = GridSearchCV(
+        DBSCAN(), {"eps": [1.0]}, scoring=silhouette_scorer, cv=[(rows, rows)]
+    ).fit(X)
+    lab = DBSCAN(eps=1.0).fit(X).labels_
+    assert in_sample.best_score_ == pytest.approx(silhouette_score(X, lab))
+    with pytest.raises(ValueError, match="not the samples HDBSCAN was fitted on"):
+        silhouette_scorer(HDBSCAN(copy=True).fit(X[:450]), X[450:])
+    agglo = AgglomerativeClustering(3).fit(X)
+    with pytest.raises(ValueError, match="labels_from='fit'"):
+        silhouette_scorer(agglo, X)
+    in_sample = ClusteringScorer("silhouette", labels_from="fit")
+    assert in_sample(agglo, X) == pytest.approx(silhouette_score(X, agglo.labels_))
+    with pytest.raises(ValueError, match="fitted on 900 samples, not on the 450"):
+        in_sample(agglo, X[:450])
+    with pytest.raises(ValueError, match="has no predict"):
+        ClusteringScorer("silhouette", labels_from="predict")(agglo, X)
+    with pytest.raises(ValueError, match="labels_from must be one of"):
+        ClusteringScorer("silhouette", labels_from="train")
+
+
 @given(st.permutations(list(range(4))), st.integers(0, 3))
 def test_scores_invariant_to_label_permutation(perm, seed):
     X = _data(seed, n=60)
@@ -180,7 +236,7 @@ def test_errors():
     with pytest.raises(ValueError, match="metric must be one of"):
         ClusteringScorer("silhouette", metric="cosine")
     est = DBSCAN(eps=3.0, min_samples=2).fit(X)
-    with pytest.raises(ValueError, match="cv=\\[\\(all, all\\)\\]"):
+    with pytest.raises(ValueError, match="cv=\\[\\(all_rows, all_rows\\)\\]"):
         silhouette_scorer(est, X[:4])
     with pytest.raises(ValueError, match="labels has shape"):
         silhouette_scorer.score_labels(X, [0, 1])

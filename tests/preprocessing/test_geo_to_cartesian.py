@@ -145,3 +145,25 @@ def test_inverse_transform_checks_width():
     model = GeoToCartesian().fit(np.array([[0.0, 0.0, 1.0]]))
     with pytest.raises(ValueError, match="expecting 3 features"):
         model.inverse_transform(np.zeros((1, 2)))
+
+
+def test_transform_accepts_every_documented_column_name():
+    # issue 16 #11: fitted on lat/lon, transform refused latitude/longitude
+    pd = pytest.importorskip("pandas")
+    fit = pd.DataFrame({"lat": [34.0, 34.1], "lon": [-116.5, -116.4], "mag": [2, 3]})
+    to_km = GeoToCartesian().fit(fit)
+    other = pd.DataFrame({"Longitude": [-116.4, -116.5], "LATITUDE": [34.1, 34.0]})
+    assert_allclose(to_km.transform(other), to_km.transform(fit)[::-1])
+    with pytest.raises(ValueError, match="missing column 'lon'"):
+        to_km.transform(pd.DataFrame({"lat": [34.0], "x": [1.0]}))
+
+
+def test_two_columns_for_one_field_are_refused():
+    # issue 16 #11: a DataFrame with both Lat and lat silently used Lat
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"Lat": [1.0, 2.0], "lat": [3.0, 4.0], "lon": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="2 columns for 'lat': 'Lat', 'lat'"):
+        GeoToCartesian().fit(X)
+    X = pd.DataFrame({"lat": [1.0], "lon": [1.0], "longitude": [5.0]})
+    with pytest.raises(ValueError, match="2 columns for 'lon': 'lon', 'longitude'"):
+        GeoToCartesian().fit(X)

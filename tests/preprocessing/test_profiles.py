@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skgeoclust.datasets import make_velocity_model
+from skgeoclust.preprocessing import _profiles as profiles_module
 from skgeoclust.preprocessing import extract_profiles
 from skgeoclust.preprocessing._profiles import interpolate_profiles, uniform_depth_grid
 
@@ -95,7 +96,8 @@ def test_decreasing_depth_axis_is_flipped():
 def test_duplicate_pole_profiles_drop_and_keep():
     lat = np.array([-90.0, 0.0, 90.0])
     model = np.random.default_rng(2).normal(size=(2, 3, 4))
-    p = extract_profiles(lat, [0.0, 90.0, 180.0, 270.0], [0.0, 1.0], model)
+    with pytest.warns(UserWarning, match="6 of 12 grid profiles repeat"):
+        p = extract_profiles(lat, [0.0, 90.0, 180.0, 270.0], [0.0, 1.0], model)
     assert_array_equal(p.lat, [-90, 0, 0, 0, 0, 90])
     assert_array_equal(p.lon, [0, 0, 90, 180, 270, 0])
     assert_array_equal(p.excluded.reason, ["duplicate_pole"] * 6)
@@ -108,7 +110,8 @@ def test_duplicate_pole_profiles_drop_and_keep():
 def test_duplicate_meridian_drop_and_keep():
     lon = np.array([-180.0, 0.0, 180.0])
     model = np.random.default_rng(1).normal(size=(2, 2, 3))
-    p = extract_profiles([0.0, 10.0], lon, [0.0, 1.0], model)
+    with pytest.warns(UserWarning, match="2 of 6 grid profiles repeat"):
+        p = extract_profiles([0.0, 10.0], lon, [0.0, 1.0], model)
     assert p.X.shape == (4, 2)
     assert_array_equal(p.excluded.lon, [180.0, 180.0])
     assert_array_equal(p.excluded.reason, ["duplicate_meridian"] * 2)
@@ -116,6 +119,26 @@ def test_duplicate_meridian_drop_and_keep():
         [0.0, 10.0], lon, [0.0, 1.0], model, duplicate_meridian="keep"
     )
     assert kept.X.shape == (6, 2)
+
+
+def test_dropped_duplicates_are_reported():
+    # issue 16 #13: the repeated nodes of a global grid were dropped without a word
+    lat, lon = [-90.0, 0.0, 90.0], [-180.0, 0.0, 90.0, 180.0]
+    model = np.random.default_rng(3).normal(size=(2, 3, 4))
+    with pytest.warns(
+        UserWarning, match="7 of 12 grid profiles repeat another node"
+    ) as w:
+        p = extract_profiles(lat, lon, [0.0, 1.0], model)
+    assert "3 on a meridian listed twice" in str(w[0].message)
+    assert "4 repeating a pole's profile" in str(w[0].message)
+    assert p.X.shape == (5, 2) and p.excluded.lat.size == 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keep = extract_profiles(
+            lat, lon, [0.0, 1.0], model, duplicate_meridian="keep",
+            duplicate_poles="keep",
+        )  # fmt: skip
+    assert keep.X.shape == (12, 2)
 
 
 # -- equivalence ----------------------------------------------------------------------
@@ -202,6 +225,8 @@ def test_dataarray_without_depth_dimension():
         ({"model": np.ones((3, 2))}, "model must be 3-D"),
         ({"spacing": (1, 0)}, "spacing must be"),
         ({"lon": [0.0, np.nan]}, r"lon\[1\] is nan"),
+        # issue 16 #11: "All 0 grid profiles were excluded (NaN ...)"
+        ({"lat": [], "model": np.ones((3, 0, 2))}, "its lat axis is empty"),
     ],
 )
 def test_bad_input_raises_naming_the_problem(change, match):
@@ -222,6 +247,36 @@ def test_bad_input_raises_naming_the_problem(change, match):
         )
 
 
+def test_dz_too_small_for_memory_is_refused(monkeypatch):
+    # issue 16 #4: dz=1e-7 asked for 15 GiB and the process was killed
+    args = ([0.0, 1.0], [0.0, 1.0], [0.0, 5.0, 10.0], np.ones((3, 2, 2)))
+    with pytest.raises(ValueError, match=r"dz=1e-12 km gives 1e\+13 depths"):
+        extract_profiles(*args, dz=1e-12)
+    with pytest.raises(ValueError, match=r"dz=1e-300 km gives 1e\+301 depths"):
+        extract_profiles(*args, dz=1e-300)
+    # the limit is the machine's memory: 4 profiles x 1001 depths x 8 B x 4 copies
+    monkeypatch.setattr(profiles_module, "_physical_memory_bytes", lambda: 130_000)
+    assert extract_profiles(*args, dz=0.01).X.shape == (4, 1001)
+    with pytest.raises(ValueError, match=r"needs about .* GiB, more than the memory"):
+        extract_profiles(*args, dz=0.005)
+
+
+@pytest.mark.parametrize("field", ["model", "lon"])
+def test_complex_values_are_refused(field):
+    # issue 16 #9: the imaginary part was dropped with only a warning
+    args = {
+        "lat": [0.0, 1.0],
+        "lon": [0.0, 1.0],
+        "depth": [0.0, 10.0],
+        "model": np.ones((2, 2, 2)),
+    }
+    args[field] = np.asarray(args[field]) * (1 + 1j)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(ValueError, match=f"{field} has complex values"):
+            extract_profiles(*args.values())
+
+
 def test_all_nan_raises():
     with (
         pytest.raises(ValueError, match="no profile is left"),
@@ -239,7 +294,8 @@ def test_coordinates_required_for_plain_arrays():
 # -- real data -------------------------------------------------------------------------
 def test_s362anim_global_model(s362anim_velocity_model):
     m = s362anim_velocity_model
-    p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], zrange=(25, 700))
+    with pytest.warns(UserWarning, match="449 of 16471 grid profiles repeat"):
+        p = extract_profiles(m["lat"], m["lon"], m["depth"], m["vs"], zrange=(25, 700))
     n_lat, n_lon = m["lat"].size, m["lon"].size
     # The file lists the meridian twice (-180 and 180): one copy per latitude drops;
     # each pole row is one point repeated: all but its first longitude drop.

@@ -156,3 +156,66 @@ def test_source_that_changes_under_the_reader_is_detected(tmp_path):
     np.save(path, np.zeros((7, 2)))
     with pytest.raises(ValueError, match="yielded 7 rows but declared n_rows=5"):
         list(source.iter_batches(2))
+
+
+def test_unreadable_shards_are_named(broken_npy_files):
+    # issue 16 #6: EOFError, "mmap length is greater than file size", "contains
+    # pickled (object) data", none naming the shard
+    folder, reasons = broken_npy_files
+    for name, reason in reasons.items():
+        path = folder / name
+        with pytest.raises(
+            ValueError, match=rf"shard '{path}' cannot be read: {reason}"
+        ):
+            NpyShardSource([path])
+
+
+def test_complex_and_boolean_data_are_refused(tmp_path):
+    # issue 16 #9: complex shards and memory maps lost their imaginary part
+    np.save(tmp_path / "c.npy", np.ones((4, 2), dtype=complex))
+    with pytest.raises(ValueError, match=r"c\.npy' has complex dtype complex128"):
+        NpyShardSource(tmp_path)
+    mm = np.lib.format.open_memmap(
+        tmp_path / "m.bin", mode="w+", dtype=np.complex64, shape=(4, 2)
+    )
+    with pytest.raises(ValueError, match="X has complex dtype complex64"):
+        ArraySource(mm)
+    with pytest.raises(ValueError, match="X has boolean dtype"):
+        ArraySource(np.ones((4, 2), dtype=bool))
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(ValueError, match="x has complex dtype"):
+        DaskArraySource(da.ones((4, 2), dtype=complex, chunks=2))
+
+
+def test_parquet_duplicate_columns_are_refused(tmp_path):
+    # issue 16 #11: a Parquet file with two columns of one name gave a KeyError
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "dup.parquet"
+    table = pa.Table.from_arrays([pa.array([1.0, 2.0])] * 2, names=["a", "a"])
+    pq.write_table(table, path)
+    with pytest.raises(ValueError, match=r"dup\.parquet' has 2 columns named 'a'"):
+        ParquetSource([path])
+    paths = _write_parquet(tmp_path, _data(4), [103])
+    with pytest.raises(ValueError, match="columns lists 'f0' more than once"):
+        ParquetSource(paths, columns=["f0", "f1", "f0"])
+    (tmp_path / "junk.parquet").write_text("not parquet")
+    with pytest.raises(ValueError, match=r"junk\.parquet' cannot be read"):
+        ParquetSource([tmp_path / "junk.parquet"])
+
+
+def test_row_origin_names_the_file_and_its_row(tmp_path):
+    X = _data(5, n=20)
+    shards = NpyShardSource(_write_shards(tmp_path, X, [8, 0, 12]))
+    assert (
+        shards.row_origin(3)
+        == f" (row 3 of shard '{tmp_path / 'part00.npy'}', 0-based)"
+    )
+    assert (
+        shards.row_origin(8)
+        == f" (row 0 of shard '{tmp_path / 'part02.npy'}', 0-based)"
+    )
+    assert ArraySource(X).row_origin(3) == ""
+    names = [f"f{j}" for j in range(3)]
+    parquet = ParquetSource(_write_parquet(tmp_path, X, [5, 15]), columns=names)
+    assert parquet.row_origin(19).startswith(" (row 14 of Parquet file ")

@@ -1,6 +1,7 @@
 """check_catalog: what bad catalogs say."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
@@ -91,3 +92,37 @@ def test_bad_depth_mode():
 def test_in_range_longitudes_are_returned_bit_for_bit():
     lon = np.array([42.3021, -179.9999999, 179.99999, 0.1 + 0.2])
     assert_array_equal(wrap_longitude(lon), lon)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.array([[1 + 1j, 2.0, 3.0]]), "Catalog has complex values"),
+        ([[True, False], [False, True]], "Catalog has boolean values"),
+        (
+            pd.DataFrame({"lat": [True, False], "lon": [1.0, 2.0]}),
+            "Catalog column 'lat' has boolean values",
+        ),
+        (
+            pd.DataFrame({"lat": [1.0, 2.0], "lon": [1 + 2j, 2.0]}),
+            "Catalog column 'lon' has complex values",
+        ),
+        (
+            pd.DataFrame({"lat": pd.to_datetime(["2020-01-01"] * 2), "lon": [1.0, 2]}),
+            "Catalog column 'lat' has datetime values",
+        ),
+    ],
+)
+def test_complex_boolean_and_date_values_are_refused(X, match):
+    # issue 16 #9: complex values lost their imaginary part with only a warning
+    with pytest.raises(ValueError, match=match):
+        check_catalog(X)
+
+
+def test_pandas_missing_values_are_reported_as_nan():
+    # issue 16 #11: pd.NA gave "float() argument must be ... not 'NAType'"
+    X = pd.DataFrame({"lat": pd.array([1.0, None], dtype="Float64"), "lon": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="NaN in column 'lat' at row 1"):
+        check_catalog(X)
+    X["lat"] = pd.array([1.0, 2.0], dtype="Float64")
+    assert check_catalog(X).tolist() == [[1.0, 1.0], [2.0, 2.0]]
