@@ -47,7 +47,14 @@ def representatives(children, n_leaves, done):
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def holding_capacity_levels(
-    children, sizes, n_leaves, subset_of_merge, n_subsets, root_sizes, min_points
+    children,
+    sizes,
+    n_leaves,
+    subset_of_merge,
+    n_subsets,
+    root_sizes,
+    min_points,
+    first_cut=0,
 ):
     """Per subset, the cut with the most clusters of at least ``min_points`` leaves.
 
@@ -63,6 +70,10 @@ def holding_capacity_levels(
         Subset of each merge, ``-1`` for merges above the subset cut.
     root_sizes : ndarray of shape (n_subsets,) of int64
         Leaves per subset.
+    min_points : int
+    first_cut : int, default=0
+        Merges ``t < first_cut`` are always applied (a cut never separates the
+        leaves they join).
 
     Returns
     -------
@@ -77,7 +88,7 @@ def holding_capacity_levels(
         count[s] = 1 if root_sizes[s] >= min_points else 0
     best = count.copy()
     threshold = np.full(n_subsets, children.shape[0] + 1, dtype=np.int64)
-    for t in range(children.shape[0] - 1, -1, -1):
+    for t in range(children.shape[0] - 1, first_cut - 1, -1):
         s = subset_of_merge[t]
         if s < 0:
             continue

@@ -58,7 +58,7 @@ def test_weighted_ward_tree_counts_the_weights():
 def test_octree_cells_hold_at_most_leaf_size_points_unless_they_coincide():
     rng = np.random.default_rng(1)
     X = np.vstack([rng.normal(size=(3000, 3)), np.full((500, 3), 7.0)])
-    cell = octree_cells(X, 100)
+    cell = octree_cells(X, 100, 1e-6)
     counts = np.bincount(cell)
     assert counts.sum() == 3500
     big = np.flatnonzero(counts > 100)
@@ -69,7 +69,7 @@ def test_octree_cells_hold_at_most_leaf_size_points_unless_they_coincide():
 @pytest.mark.parametrize("max_size", [300, 1000, 5000])
 def test_auto_subsets_respect_the_bounds_and_label_every_event(max_size):
     X, _ = _network(4000)
-    subset = auto_subsets(X, max_size, max_size // 16)
+    subset = auto_subsets(X, max_size, max_size // 16, 1e-3)
     counts = np.bincount(subset)
     assert subset.shape == (4000,) and counts.min() > 0
     if max_size >= 4000:
@@ -86,8 +86,8 @@ def test_auto_subsets_respect_the_bounds_and_label_every_event(max_size):
 def test_auto_subsets_do_not_depend_on_the_order_of_the_events():
     X, _ = _network(3000)
     perm = np.random.default_rng(2).permutation(3000)
-    a = auto_subsets(X, 500, 31)
-    b = auto_subsets(X[perm], 500, 31)
+    a = auto_subsets(X, 500, 31, 1e-3)
+    b = auto_subsets(X[perm], 500, 31, 1e-3)
     # the same partition, up to the numbering
     pairs = set(zip(a[perm].tolist(), b.tolist()))
     assert len(pairs) == len(np.unique(a)) == len(np.unique(b))
@@ -154,3 +154,44 @@ def test_progress_bar_or_lines_with_verbose(capsys):
     FaultNetworkAgglomerative(max_subset_size=300, verbose=1).fit(X)
     err = capsys.readouterr().err
     assert "subsets" in err
+
+
+# ---------------------------------------------------------------- awkward catalogs
+@pytest.mark.parametrize(
+    "shape", ["duplicates", "near_duplicates", "plane", "line", "one_point"]
+)
+def test_awkward_catalogs_split_into_subsets_give_a_valid_model(shape):
+    rng = np.random.default_rng(7)
+    if shape == "duplicates":
+        # three locations repeated 20,000 times each, and a scatter around them
+        X = np.vstack(
+            [np.repeat(rng.normal(size=(3, 3)) * 10, 20_000, axis=0)]
+            + [rng.uniform(-20, 20, (400, 3))]
+        )
+    elif shape == "near_duplicates":
+        X = np.repeat(rng.normal(size=(3, 3)), 1500, axis=0)
+        X += rng.normal(scale=1e-9, size=X.shape)
+    elif shape == "plane":
+        X = np.column_stack([rng.uniform(0, 40, (3000, 2)), np.zeros(3000)])
+    elif shape == "line":
+        X = np.outer(rng.uniform(0, 50, 3000), [1.0, 2.0, 0.5])
+    else:
+        X = np.tile([[1.0, 2.0, 3.0]], (50_000, 1))
+    model = FaultNetworkAgglomerative(max_subset_size=1000).fit(X)
+    assert model.labels_.shape == (X.shape[0],)
+    assert np.isfinite(model.bic_) and model.means_.shape[0] >= 1
+    if shape in ("duplicates", "near_duplicates", "one_point"):
+        # a location repeated beyond the model's resolution is one kernel, each
+        # event of it labelled with that kernel
+        n_locations = {"duplicates": 3, "near_duplicates": 3, "one_point": 1}[shape]
+        on_repeats = model.labels_[: n_locations * 1000]
+        assert len(set(on_repeats.tolist())) <= n_locations and (on_repeats >= 0).all()
+    assert_array_equal(model.predict(X[:5000]), model.labels_[:5000])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e300])
+def test_non_finite_or_huge_coordinates_name_their_row(bad):
+    X, _ = _network(300)
+    X[123, 1] = bad
+    with pytest.raises(ValueError, match=r"row 123 \(column 1\)"):
+        FaultNetworkAgglomerative().fit(X)

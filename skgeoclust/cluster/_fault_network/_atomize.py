@@ -116,8 +116,19 @@ def atomize(X, sample_weight, Z, *, n_subsets, min_points, min_side, n_jobs=None
         subset_of_merge[:n_sub_merges] = np.searchsorted(
             roots, rep_sub[n : n + n_sub_merges]
         )
+    # events closer than the model's resolution (the background's minimum side)
+    # are one location: no cut separates them (duplicates would otherwise fill
+    # the holding capacity with identical kernels)
+    inseparable = int(np.searchsorted(Z[:, 2], min_side, side="right"))
     threshold, capacity = holding_capacity_levels(
-        children, sizes, n, subset_of_merge, roots.shape[0], sizes[roots], min_points
+        children,
+        sizes,
+        n,
+        subset_of_merge,
+        roots.shape[0],
+        sizes[roots],
+        min_points,
+        inseparable,
     )
     done = np.zeros(n - 1, dtype=bool)
     if n_sub_merges > 0:

@@ -87,10 +87,10 @@ def _run_engine(
 
 
 def _coincident_atoms(X, sample_weight, settings):
-    """Atoms of events that all (or, beyond the octree's resolution, nearly)
-    coincide: one Gaussian with their moments if there are ``min_points`` of
-    them, else only the background. Their Ward tree would cost O(n^2) to say the
-    same."""
+    """Atoms of events that all lie within the model's resolution
+    (``sqrt(12 reg_covar)``, the background's minimum side): one Gaussian with
+    their moments if there are ``min_points`` of them, else only the background.
+    Their Ward tree would cost O(n^2) to say the same."""
     n, d = X.shape
     total = sample_weight.sum()
     mean = sample_weight @ X / total
@@ -113,8 +113,8 @@ def _coincident_atoms(X, sample_weight, settings):
     )
 
 
-def _atomize_subset(X, sample_weight, settings, coincident=False):
-    if coincident or not np.ptp(X, axis=0).any():
+def _atomize_subset(X, sample_weight, settings):
+    if np.ptp(X, axis=0).max() <= np.sqrt(12.0 * settings.reg_covar):
         return _coincident_atoms(X, sample_weight, settings)
     return atomize(
         X,
@@ -126,17 +126,15 @@ def _atomize_subset(X, sample_weight, settings, coincident=False):
     )
 
 
-def merge_subset(X, sample_weight, total_weight, settings, coincident=False):
+def merge_subset(X, sample_weight, total_weight, settings):
     """Atomize one subset on its own Ward tree and merge its kernels, with the
     BIC penalty of the whole catalog (``total_weight``). A joblib task.
-    ``coincident``: the events coincide to the octree's resolution (see
-    :func:`_coincident_atoms`).
 
     Returns
     -------
     model : SubsetModel
     """
-    atoms = _atomize_subset(X, sample_weight, settings, coincident)
+    atoms = _atomize_subset(X, sample_weight, settings)
     engine = _run_engine(X, sample_weight, atoms, settings, total_weight=total_weight)
     live = engine._live()
     share = sample_weight.sum() / total_weight
@@ -196,15 +194,19 @@ def fit_network(
     n, d = X.shape
     total = float(sample_weight.sum())
     extent = float(np.ptp(X, axis=0).max()) if n else 0.0
-    if extent == 0.0:
-        n_subsets = 1  # one repeated point: no tree to cut
+    resolution = np.sqrt(12.0 * settings.reg_covar)
+    if extent <= resolution:
+        n_subsets = 1  # one location: no tree to cut
     if n_subsets == "auto":
         subset = auto_subsets(
-            X, max_subset_size, max(max_subset_size // 16, 4 * settings.min_points)
+            X,
+            max_subset_size,
+            max(max_subset_size // 16, 4 * settings.min_points),
+            resolution,
         )
         n_parts = int(subset.max()) + 1
         if n_parts == 1:
-            atoms = _atomize_subset(X, sample_weight, settings, n > max_subset_size)
+            atoms = _atomize_subset(X, sample_weight, settings)
             capacity, n_merges, n_pruned = int(atoms.means.shape[0]), 0, 0
             reference = None
         else:
@@ -215,8 +217,6 @@ def fit_network(
                     sample_weight[idx],
                     total,
                     settings,
-                    coincident=idx.shape[0] > max_subset_size
-                    and np.ptp(X[idx], axis=0).max() <= extent * 2.0**-30,
                 )
                 for idx in members
             )
@@ -238,7 +238,7 @@ def fit_network(
     else:
         atoms = (
             _coincident_atoms(X, sample_weight, settings)
-            if extent == 0.0
+            if extent <= resolution
             else atomize(
                 X,
                 sample_weight,

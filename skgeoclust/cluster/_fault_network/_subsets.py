@@ -11,40 +11,44 @@ from skgeoclust._kernels.hierarchy import representatives, weighted_ward_tree
 #: octree cells hold at most this fraction of ``max_size`` points, so that the Ward
 #: tree of the cells can be cut close to the size bound
 _CELLS_PER_SUBSET = 16
-#: octree depth at which a cell stops splitting (its side is 2**-32 of the catalog's
-#: extent: only coinciding events are left together)
-_MAX_DEPTH = 32
+#: deepest octree level (cells of 2**-40 of the catalog's extent)
+_MAX_DEPTH = 40
 
 
-def octree_cells(X, leaf_size):
+def octree_cells(X, leaf_size, resolution):
     """Cells of an octree over the bounding cube of ``X``, split while they hold
-    more than ``leaf_size`` points.
+    more than ``leaf_size`` points and their side exceeds ``resolution``.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, 3)
     leaf_size : int
+    resolution : float
+        Cells this small are not split, whatever they hold.
 
     Returns
     -------
     cell_of_sample : ndarray of shape (n_samples,) of int64
         Cells numbered from 0. A cell holds more than ``leaf_size`` points only
-        when they coincide to ``2**-32`` of the extent.
+        when its side is at most ``resolution``.
     """
     n = X.shape[0]
     lower = X.min(axis=0)
     side = max(float(np.ptp(X, axis=0).max()), 1e-12) * (1.0 + 1e-9)
+    max_depth = int(
+        np.clip(np.ceil(np.log2(side / max(resolution, 1e-300))), 0, _MAX_DEPTH)
+    )
     unit = (X - lower) / side  # in [0, 1)
     code = np.zeros(n, dtype=np.int64)
     cell = np.full(n, -1, dtype=np.int64)
     pending = np.arange(n)
     n_cells = 0
-    for depth in range(_MAX_DEPTH + 1):
+    for depth in range(max_depth + 1):
         _, inverse, counts = np.unique(
             code[pending], return_inverse=True, return_counts=True
         )
         done = counts[inverse] <= leaf_size
-        if depth == _MAX_DEPTH:
+        if depth == max_depth:
             done[:] = True
         if done.any():
             _, local = np.unique(inverse[done], return_inverse=True)
@@ -60,7 +64,7 @@ def octree_cells(X, leaf_size):
     return cell
 
 
-def auto_subsets(X, max_size, min_size):
+def auto_subsets(X, max_size, min_size, resolution):
     """Split a catalog into subsets of at most ``max_size`` events, following its
     Ward tree from the top.
 
@@ -69,13 +73,14 @@ def auto_subsets(X, max_size, min_size):
     root down, splitting only the nodes with more than ``max_size`` events, so a
     cut falls where Ward's criterion puts its largest merges, between clumps of
     seismicity rather than through them. Subsets with fewer than ``min_size``
-    events join the subset of the nearest event outside them. Events that
-    coincide beyond the octree's resolution stay together, whatever their number.
+    events join the subset of the nearest event outside them. Events in one cell
+    of side ``resolution`` stay together, whatever their number.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, 3)
     max_size, min_size : int
+    resolution : float
 
     Returns
     -------
@@ -85,7 +90,7 @@ def auto_subsets(X, max_size, min_size):
     n = X.shape[0]
     if n <= max_size:
         return np.zeros(n, dtype=np.int64)
-    cell = octree_cells(X, max(max_size // _CELLS_PER_SUBSET, 1))
+    cell = octree_cells(X, max(max_size // _CELLS_PER_SUBSET, 1), resolution)
     counts = np.bincount(cell)
     m = counts.shape[0]
     centroids = np.zeros((m, X.shape[1]))
