@@ -52,6 +52,8 @@ def log_normal_interval(lower, upper):
         lower, upper = -upper, -lower
     if upper <= 0.0:
         log_u = log_ndtr(upper)
+        if log_u == -np.inf:  # |upper| beyond 1e154: the square overflows
+            return -np.inf
         log_l = log_ndtr(lower)
         return log_u + math.log(-math.expm1(log_l - log_u))
     return math.log(
