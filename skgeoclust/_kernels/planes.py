@@ -22,11 +22,12 @@ _PRUNE_NATS = 40.0
 def log_ndtr(z):
     """``log Phi(z)``, the log of the standard normal CDF, accurate for any ``z``.
 
-    ``erfc`` above ``z = -20``; below, the asymptotic series
+    ``log1p(-erfc(z / sqrt 2) / 2)`` above 0, ``log(erfc(-z / sqrt 2) / 2)``
+    down to ``z = -20``; below, the asymptotic series
     ``Phi(z) = phi(z) / |z| * (1 - 1/z^2 + 3/z^4 - ...)`` (ten terms: the
     truncation error is below 1e-16 there).
     """
-    if z > 5.0:
+    if z > 0.0:
         return math.log1p(-0.5 * math.erfc(z / math.sqrt(2.0)))
     if z > -20.0:
         return math.log(0.5 * math.erfc(-z / math.sqrt(2.0)))
