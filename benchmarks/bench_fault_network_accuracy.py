@@ -7,7 +7,8 @@ adjusted Rand index of the fitted labels for each ``kernel``, against that of th
 uniform over its L x W rectangle times ``N(0, sigma^2)`` across it, with weight
 ``n_j / n``; the background is uniform over the domain box with weight
 ``n_bkg / n``; each event goes to the component of largest weighted density.
-Then the same networks with events exactly on the planes (no scatter), Landers
+Then the same networks with events exactly on the planes (no scatter;
+``--exact-densities``, 0.5 and 1.0 events per km^2 by default), Landers
 (kernel counts, background weight, BIC per kernel) and the §5 forecast score on the
 Calaveras area (``score_samples(targets).mean()``)::
 
@@ -193,6 +194,13 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--density", type=float, default=1.0)
     parser.add_argument(
+        "--exact-densities",
+        type=float,
+        nargs="+",
+        default=[0.5, 1.0],
+        help="densities of the exact-planes networks",
+    )
+    parser.add_argument(
         "--parts",
         nargs="+",
         default=["bayes", "exact", "landers", "calaveras"],
@@ -202,7 +210,8 @@ def main(argv=None):
     if "bayes" in args.parts:
         bayes_gap_table(args.seeds, args.density)
     if "exact" in args.parts:
-        exact_planes_table(args.seeds, args.density)
+        for density in args.exact_densities:
+            exact_planes_table(args.seeds, density)
     if "landers" in args.parts:
         landers_table()
     if "calaveras" in args.parts:

@@ -82,24 +82,6 @@ def log_smoothed_box(y, half, soft):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def log_smoothed_box_bound(y, half, soft):
-    """Upper bound of :func:`log_smoothed_box`, cheap (no special function).
-
-    The density is at most ``min(1 / 2a, 1 / (s sqrt(2 pi)))`` and, for
-    ``|y| > a``, at most ``phi((|y| - a) / s) / s``.
-    """
-    if half <= _GAUSSIAN_LIMIT * soft:
-        z = y / soft
-        return -0.5 * z * z - math.log(soft) - LOG_SQRT_2PI
-    peak = min(-math.log(2.0 * half), -math.log(soft) - LOG_SQRT_2PI)
-    out = abs(y) - half
-    if out > 0.0:
-        z = out / soft
-        peak -= 0.5 * z * z
-    return peak
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
 def log_box_tail(y, half, tail):
     """Log density at ``y`` of the posterior predictive of a uniform distribution
     on an unknown interval, observed to span ``[-half, half]`` with ``tail``
@@ -113,74 +95,121 @@ def log_box_tail(y, half, tail):
     It integrates to one exactly for ``m > 1``.
     """
     r = 2.0 * half
-    out = math.log((tail - 1.0) / (tail + 1.0)) - math.log(r)
-    t = abs(y) - half
-    if t > 0.0:
-        out -= tail * math.log1p(t / r)
-    return out
+    return (
+        math.log((tail - 1.0) / (tail + 1.0)) - math.log(r) + _tail_term(y, half, tail)
+    )
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _project(x, center, axes, a):
+def _tail_term(y, half, tail):
+    t = abs(y) - half
+    if t > 0.0:
+        return -tail * math.log1p(t / (2.0 * half))
+    return 0.0
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _project(X, n, centers, axes, k, a):
+    """``(X[n] - centers[k]) . axes[k, a]``, indexing in place (slices in the
+    inner loops cost reference counting)."""
     proj = 0.0
-    for c in range(x.shape[0]):
-        proj += (x[c] - center[c]) * axes[a, c]
+    for c in range(X.shape[1]):
+        proj += (X[n, c] - centers[k, c]) * axes[k, a, c]
     return proj
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def kernel_log_density(x, mean, axes, half, soft):
-    """Log density of one kernel: along each of its orthonormal ``axes`` (rows)
-    an independent :func:`log_smoothed_box`.
+def kernel_log_norm(half, soft):
+    """Constant part of :func:`kernel_log_density`: ``-log(2 a)`` per plane axis,
+    ``-log(s sqrt(2 pi))`` per Gaussian axis."""
+    total = 0.0
+    for a in range(half.shape[0]):
+        if half[a] <= _GAUSSIAN_LIMIT * soft[a]:
+            total -= math.log(soft[a]) + LOG_SQRT_2PI
+        else:
+            total -= math.log(2.0 * half[a])
+    return total
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def kernel_log_density(X, n, means, axes, half, soft, log_norms, k, floor):
+    """Log density of kernel ``k`` at ``X[n]``: along each of its orthonormal
+    ``axes[k]`` (rows) an independent :func:`log_smoothed_box`; ``-inf`` as soon
+    as an upper bound of it falls below ``floor``.
 
     A finite plane has ``half > 0`` on its in-plane axes and ``0`` across; a
     Gaussian has ``half = 0`` everywhere and ``soft`` its standard deviations.
+    ``log_norms[k]`` is :func:`kernel_log_norm` of the shape. The bound is exact on
+    Gaussian axes and ``-((|y| - a)_+ / s)^2 / 2`` on plane axes (the density of
+    a smoothed box is at most ``phi((|y| - a) / s) / s`` and ``1 / 2a``), so the
+    special functions run only for kernels that can matter.
     """
-    total = 0.0
-    for a in range(axes.shape[0]):
-        total += log_smoothed_box(_project(x, mean, axes, a), half[a], soft[a])
+    bound = log_norms[k]
+    n_plane = 0
+    for a in range(X.shape[1]):
+        y = _project(X, n, means, axes, k, a)
+        s = soft[k, a]
+        h = half[k, a]
+        if h <= _GAUSSIAN_LIMIT * s:
+            z = y / s
+            bound -= 0.5 * z * z
+        else:
+            n_plane += 1
+            out = abs(y) - h
+            if out > 0.0:
+                z = out / s
+                bound -= 0.5 * z * z
+        if bound < floor:
+            return -np.inf
+    if n_plane == 0:
+        return bound
+    total = log_norms[k]
+    for a in range(X.shape[1]):
+        y = _project(X, n, means, axes, k, a)
+        s = soft[k, a]
+        h = half[k, a]
+        if h <= _GAUSSIAN_LIMIT * s:
+            z = y / s
+            total -= 0.5 * z * z
+        else:
+            total += log_normal_interval((y - h) / s, (y + h) / s)
     return total
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def kernel_log_density_bound(x, mean, axes, half, soft):
-    """Upper bound of :func:`kernel_log_density` (exact on Gaussian axes)."""
-    total = 0.0
-    for a in range(axes.shape[0]):
-        total += log_smoothed_box_bound(_project(x, mean, axes, a), half[a], soft[a])
-    return total
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
-def background_log_density(x, center, axes, half, tail):
-    """Log density of one background box: :func:`log_box_tail` along each axis."""
-    total = 0.0
-    for a in range(axes.shape[0]):
-        total += log_box_tail(_project(x, center, axes, a), half[a], tail)
+def background_log_density(X, n, centers, axes, half, tail, log_norms, b):
+    """Log density of background box ``b`` at ``X[n]``: :func:`log_box_tail`
+    along each axis (``log_norms[b]`` is the sum of their constant parts)."""
+    total = log_norms[b]
+    for a in range(X.shape[1]):
+        total += _tail_term(_project(X, n, centers, axes, b, a), half[b, a], tail[b])
     return total
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def _score_point(
-    x,
+    X,
+    n,
     log_weights,
     means,
     axes,
     half,
     soft,
+    log_norms,
     bkg_log_weights,
     bkg_centers,
     bkg_axes,
     bkg_half,
     bkg_tail,
+    bkg_log_norms,
 ):
-    """Label (``-1 - b`` for background ``b``) and log mixture density at ``x``."""
+    """Label (``-1 - b`` for background ``b``) and log mixture density at ``X[n]``."""
     best = -np.inf
     label = -1
     total = 0.0  # sum of exp(term - best)
     for b in range(bkg_log_weights.shape[0]):
         t = bkg_log_weights[b] + background_log_density(
-            x, bkg_centers[b], bkg_axes[b], bkg_half[b], bkg_tail[b]
+            X, n, bkg_centers, bkg_axes, bkg_half, bkg_tail, bkg_log_norms, b
         )
         if t == -np.inf:
             continue
@@ -191,13 +220,10 @@ def _score_point(
         else:
             total += math.exp(t - best)
     for k in range(log_weights.shape[0]):
-        if best > -np.inf:
-            bound = log_weights[k] + kernel_log_density_bound(
-                x, means[k], axes[k], half[k], soft[k]
-            )
-            if bound < best - _PRUNE_NATS:
-                continue
-        t = log_weights[k] + kernel_log_density(x, means[k], axes[k], half[k], soft[k])
+        floor = best - _PRUNE_NATS - log_weights[k]
+        t = log_weights[k] + kernel_log_density(
+            X, n, means, axes, half, soft, log_norms, k, floor
+        )
         if t == -np.inf:
             continue
         if t > best:
@@ -219,21 +245,22 @@ def label_and_score(
     axes,
     half,
     soft,
+    log_norms,
     bkg_log_weights,
     bkg_centers,
     bkg_axes,
     bkg_half,
     bkg_tail,
+    bkg_log_norms,
     labels,
     log_density,
 ):
     """Component of largest weighted density and log mixture density of every
     point, without an (n_samples x n_components) matrix.
 
-    Backgrounds are visited first and win ties. Kernels whose upper bound
-    (:func:`kernel_log_density_bound`) lies more than 40 nats below the best
-    term so far are skipped: they cannot be the label and change the log
-    density by less than ``n_components * exp(-40)``.
+    Backgrounds are visited first and win ties. A kernel whose upper bound lies
+    more than 40 nats below the best term so far is skipped: it cannot be the
+    label and changes the log density by less than ``n_components * exp(-40)``.
 
     Parameters
     ----------
@@ -245,12 +272,16 @@ def label_and_score(
     half, soft : ndarray of shape (n_kernels, n_features)
         Half-side of the uniform part and standard deviation of the Gaussian
         part along each axis (see :func:`log_smoothed_box`).
+    log_norms : ndarray of shape (n_kernels,)
+        :func:`kernel_log_norm` of each kernel.
     bkg_log_weights : ndarray of shape (n_backgrounds,)
     bkg_centers : ndarray of shape (n_backgrounds, n_features)
     bkg_axes : ndarray of shape (n_backgrounds, n_features, n_features)
     bkg_half : ndarray of shape (n_backgrounds, n_features)
     bkg_tail : ndarray of shape (n_backgrounds,)
         Exponent ``m`` of each box's tails (see :func:`log_box_tail`).
+    bkg_log_norms : ndarray of shape (n_backgrounds,)
+        Sum over the axes of ``log((m - 1) / ((m + 1) 2 h))``.
     labels : ndarray of shape (n_samples,) of int64
         Output: kernel index, or ``-1 - b`` for background ``b``.
     log_density : ndarray of shape (n_samples,)
@@ -258,17 +289,20 @@ def label_and_score(
     """
     for n in prange(X.shape[0]):
         labels[n], log_density[n] = _score_point(
-            X[n],
+            X,
+            n,
             log_weights,
             means,
             axes,
             half,
             soft,
+            log_norms,
             bkg_log_weights,
             bkg_centers,
             bkg_axes,
             bkg_half,
             bkg_tail,
+            bkg_log_norms,
         )
 
 
@@ -280,28 +314,33 @@ def label_and_score_serial(
     axes,
     half,
     soft,
+    log_norms,
     bkg_log_weights,
     bkg_centers,
     bkg_axes,
     bkg_half,
     bkg_tail,
+    bkg_log_norms,
     labels,
     log_density,
 ):
     """Serial twin of :func:`label_and_score` (same output)."""
     for n in range(X.shape[0]):
         labels[n], log_density[n] = _score_point(
-            X[n],
+            X,
+            n,
             log_weights,
             means,
             axes,
             half,
             soft,
+            log_norms,
             bkg_log_weights,
             bkg_centers,
             bkg_axes,
             bkg_half,
             bkg_tail,
+            bkg_log_norms,
         )
 
 
@@ -313,11 +352,13 @@ def weighted_log_densities(
     axes,
     half,
     soft,
+    log_norms,
     bkg_log_weights,
     bkg_centers,
     bkg_axes,
     bkg_half,
     bkg_tail,
+    bkg_log_norms,
     out,
 ):
     """``out[n, k] = log w_k + log p_k(x_n)``: the kernels, then the backgrounds.
@@ -329,15 +370,15 @@ def weighted_log_densities(
     for n in prange(X.shape[0]):
         for k in range(n_k):
             out[n, k] = log_weights[k] + kernel_log_density(
-                X[n], means[k], axes[k], half[k], soft[k]
+                X, n, means, axes, half, soft, log_norms, k, -np.inf
             )
         for b in range(bkg_log_weights.shape[0]):
             out[n, n_k + b] = bkg_log_weights[b] + background_log_density(
-                X[n], bkg_centers[b], bkg_axes[b], bkg_half[b], bkg_tail[b]
+                X, n, bkg_centers, bkg_axes, bkg_half, bkg_tail, bkg_log_norms, b
             )
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
+@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
 def plane_shape_gains(
     X,
     sample_weight,
@@ -346,8 +387,10 @@ def plane_shape_gains(
     means,
     axes,
     gauss_soft,
+    gauss_log_norms,
     plane_half,
     plane_soft,
+    plane_log_norms,
     gains,
 ):
     """Change of the weighted log-likelihood if kernel ``k`` alone took its plane
@@ -358,7 +401,9 @@ def plane_shape_gains(
         \\Delta_k = \\sum_n s_n \\log\\left(1 + \\frac{w_k q_k(x_n)
         - w_k g_k(x_n)}{p(x_n)}\\right)
 
-    Points where both shapes are more than 40 nats below ``p(x_n)`` are skipped.
+    Terms where both shapes are more than 40 nats below ``p(x_n)`` are skipped.
+    The points are cut into fixed blocks of 4096 summed in order, so the result
+    does not depend on the number of threads.
 
     Parameters
     ----------
@@ -369,27 +414,72 @@ def plane_shape_gains(
         As in :func:`label_and_score`.
     gauss_soft : ndarray of shape (n_kernels, n_features)
         Standard deviations of the Gaussian shapes along ``axes``.
+    gauss_log_norms : ndarray of shape (n_kernels,)
     plane_half, plane_soft : ndarray of shape (n_kernels, n_features)
         The plane shapes.
+    plane_log_norms : ndarray of shape (n_kernels,)
     gains : ndarray of shape (n_kernels,)
         Output (overwritten).
     """
-    zero = np.zeros(X.shape[1])
+    gauss_half = np.zeros_like(plane_half)
+    n_k = log_weights.shape[0]
+    n_blocks = (X.shape[0] + 4095) // 4096
+    partial = np.zeros((n_blocks, n_k))
+    for block in prange(n_blocks):
+        _block_shape_gains(
+            X,
+            sample_weight,
+            log_density,
+            log_weights,
+            means,
+            axes,
+            gauss_half,
+            gauss_soft,
+            gauss_log_norms,
+            plane_half,
+            plane_soft,
+            plane_log_norms,
+            block * 4096,
+            min(block * 4096 + 4096, X.shape[0]),
+            partial[block],
+        )
     gains[:] = 0.0
-    for n in range(X.shape[0]):
-        x = X[n]
+    for block in range(n_blocks):
+        for k in range(n_k):
+            gains[k] += partial[block, k]
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _block_shape_gains(
+    X,
+    sample_weight,
+    log_density,
+    log_weights,
+    means,
+    axes,
+    gauss_half,
+    gauss_soft,
+    gauss_log_norms,
+    plane_half,
+    plane_soft,
+    plane_log_norms,
+    start,
+    stop,
+    gains,
+):
+    for n in range(start, stop):
         lp = log_density[n]
         for k in range(log_weights.shape[0]):
-            g = log_weights[k] + kernel_log_density(
-                x, means[k], axes[k], zero, gauss_soft[k]
+            floor = lp - _PRUNE_NATS - log_weights[k]
+            g = kernel_log_density(
+                X, n, means, axes, gauss_half, gauss_soft, gauss_log_norms, k, floor
             )
-            q_bound = log_weights[k] + kernel_log_density_bound(
-                x, means[k], axes[k], plane_half[k], plane_soft[k]
+            q = kernel_log_density(
+                X, n, means, axes, plane_half, plane_soft, plane_log_norms, k, floor
             )
-            if g < lp - _PRUNE_NATS and q_bound < lp - _PRUNE_NATS:
+            if g == -np.inf and q == -np.inf:
                 continue
-            q = log_weights[k] + kernel_log_density(
-                x, means[k], axes[k], plane_half[k], plane_soft[k]
+            ratio = math.exp(log_weights[k] + q - lp) - math.exp(
+                log_weights[k] + g - lp
             )
-            ratio = math.exp(q - lp) - math.exp(g - lp)
             gains[k] += sample_weight[n] * math.log(max(1.0 + ratio, 1e-300))

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from skgeoclust._kernels.planes import (
+    kernel_log_norm,
     label_and_score,
     label_and_score_serial,
     plane_shape_gains,
@@ -40,11 +41,13 @@ class MixtureDensity(NamedTuple):
     axes: np.ndarray  # (n_kernels, d, d), orthonormal rows, largest variance first
     half: np.ndarray  # (n_kernels, d), half-side of the uniform part per axis
     soft: np.ndarray  # (n_kernels, d), std of the Gaussian part per axis
+    log_norms: np.ndarray  # (n_kernels,), constant part of each log density
     bkg_log_weights: np.ndarray  # (n_bkg,)
     bkg_centers: np.ndarray  # (n_bkg, d)
     bkg_axes: np.ndarray  # (n_bkg, d, d)
     bkg_half: np.ndarray  # (n_bkg, d)
     bkg_tail: np.ndarray  # (n_bkg,), exponent m of the tails
+    bkg_log_norms: np.ndarray  # (n_bkg,), log density inside the box
 
     def arrays(self):
         return tuple(np.ascontiguousarray(a) for a in self)
@@ -103,6 +106,17 @@ def kernel_shapes(covariances, is_plane, n_events, edge_softening=EDGE_SOFTENING
     return axes, half, soft
 
 
+def log_norms_of(half, soft):
+    """:func:`~skgeoclust._kernels.planes.kernel_log_norm` of every kernel."""
+    return np.array([kernel_log_norm(h, s) for h, s in zip(half, soft)])
+
+
+def background_log_norms(bkg_half, bkg_tail):
+    """Log density inside each box: ``sum_i log((m - 1) / ((m + 1) 2 h_i))``."""
+    m = np.asarray(bkg_tail)[:, None]
+    return np.log((m - 1.0) / (m + 1.0) / (2.0 * bkg_half)).sum(axis=1)
+
+
 def background_tails(bkg_weights, n_effective):
     """Tail exponent ``m`` of each background box: its expected number of events
     ``N w_b`` (at least :data:`MIN_TAIL_EVENTS`)."""
@@ -130,17 +144,21 @@ def build_density(
     with np.errstate(divide="ignore"):
         log_weights = np.log(weights)
         bkg_log_weights = np.log(bkg_weights)
+    bkg_half = bkg_half.reshape(-1, d)
+    bkg_tail = background_tails(bkg_weights, n_effective)
     return MixtureDensity(
         log_weights=log_weights,
         means=means,
         axes=axes,
         half=half,
         soft=soft,
+        log_norms=log_norms_of(half, soft),
         bkg_log_weights=bkg_log_weights,
         bkg_centers=bkg_centers.reshape(-1, d),
         bkg_axes=bkg_axes.reshape(-1, d, d),
-        bkg_half=bkg_half.reshape(-1, d),
-        bkg_tail=background_tails(bkg_weights, n_effective),
+        bkg_half=bkg_half,
+        bkg_tail=bkg_tail,
+        bkg_log_norms=background_log_norms(bkg_half, bkg_tail),
     )
 
 
@@ -192,8 +210,10 @@ def choose_plane_kernels(kernel, X, sample_weight, density_args, n_effective):
         gauss.means,
         gauss.axes,
         gauss.soft,
+        gauss.log_norms,
         np.ascontiguousarray(plane_half),
         np.ascontiguousarray(plane_soft),
+        log_norms_of(plane_half, plane_soft),
         gains,
     )
     return gains > 0.0
@@ -202,9 +222,7 @@ def choose_plane_kernels(kernel, X, sample_weight, density_args, n_effective):
 def background_plateau(density):
     """Density of each background inside its box: ``w_b prod_i (m - 1) / ((m + 1)
     2 h_i)``."""
-    m = density.bkg_tail[:, None]
-    log_plateau = np.log((m - 1.0) / (m + 1.0) / (2.0 * density.bkg_half)).sum(axis=1)
-    return np.exp(density.bkg_log_weights + log_plateau)
+    return np.exp(density.bkg_log_weights + density.bkg_log_norms)
 
 
 def labels_and_log_density(density, X):
