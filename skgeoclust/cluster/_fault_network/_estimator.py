@@ -492,7 +492,10 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         Returns
         -------
         log_density : ndarray of shape (n_samples,)
-            Finite for every finite point.
+            Finite for every finite point when the model has a background box
+            (the tails decay as a power of the distance); a model without one
+            (every training event in a kernel) is ``-inf`` only where its log
+            density is below the float range.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
