@@ -325,3 +325,13 @@ def test_landers_kernels(landers_hypocentres):
     # measured: 5 of 24 kernels are planes, BIC 29352 against 29391
     assert 0 < auto.is_plane_.sum() < auto.means_.shape[0]
     assert auto.bic_ < gauss.bic_ - 20
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_exact_planes_stay_exact(seed):
+    # events exactly on the planes: measured ARI 1.0 / 0.998 (gaussian 1.0 / 1.0)
+    X, y = make_fault_network(
+        10, density=0.5, background_fraction=0.1, random_state=seed
+    )
+    model = FaultNetworkAgglomerative().fit(X)
+    assert adjusted_rand_score(y, model.labels_) >= 0.99
