@@ -199,7 +199,8 @@ def run(args, report, progress):
         report.add_json(
             "bic_path",
             {"bic_path": model.bic_path_, "bic": model.bic_},
-            "BIC after every merge and weight refit (half the usual scale)",
+            "BIC after every merge and weight refit, then of the returned model "
+            "(its kernel shapes and background tails; half the usual scale)",
         )
 
     with progress.step("figures"):

@@ -42,6 +42,7 @@ def make_fault_network(
     width_range_km=(5.0, 15.0),
     domain_km=(220.0, 150.0, 30.0),
     location_error_km=0.0,
+    scatter="isotropic",
     kernel="rectangle",
     shuffle=True,
     return_faults=False,
@@ -84,6 +85,12 @@ def make_fault_network(
         Standard deviation of isotropic Gaussian location scatter added to fault
         events. 0 gives events exactly on the planes (zero thickness); the authors'
         MATLAB synthetics use 0.5 km.
+    scatter : {"isotropic", "normal"}, default="isotropic"
+        Direction of the location scatter: in all three directions, or only
+        along each plane's normal (the issue-14 setting, in which a fault event's
+        exact density is uniform over the rectangle times
+        ``N(0, location_error_km**2)`` across it). ``"isotropic"`` gives the
+        same output as before this option existed.
     kernel : {"rectangle", "gaussian"}, default="rectangle"
         Sample planes uniformly, or from the Gaussian of the same second moments.
     shuffle : bool, default=True
@@ -102,7 +109,10 @@ def make_fault_network(
         Plane index of each event, -1 for background.
     faults : dict of ndarray, only when ``return_faults``
         ``centers`` (n_faults, 3), ``strike``, ``dip``, ``length``, ``width``,
-        ``normals`` (n_faults, 3) and ``n_events``.
+        ``normals`` (n_faults, 3), ``along_strike`` and ``down_dip`` (n_faults,
+        3; unit vectors of the rectangle's sides), ``n_events``, and the
+        ``domain`` box (3,) and ``location_error_km`` / ``scatter`` used: with
+        them the generating density of every event is known exactly.
 
     References
     ----------
@@ -126,6 +136,8 @@ def make_fault_network(
         )
     if kernel not in ("rectangle", "gaussian"):
         raise ValueError(f"kernel must be 'rectangle' or 'gaussian', got {kernel!r}.")
+    if scatter not in ("isotropic", "normal"):
+        raise ValueError(f"scatter must be 'isotropic' or 'normal', got {scatter!r}.")
     if location_error_km < 0:
         raise ValueError(f"location_error_km must be >= 0, got {location_error_km!r}.")
     if n_samples is None and not density > 0:
@@ -160,10 +172,13 @@ def make_fault_network(
 
     centers = np.empty((n_faults, 3))
     normals = np.empty((n_faults, 3))
+    alongs = np.empty((n_faults, 3))
+    down_dips = np.empty((n_faults, 3))
     blocks, labels = [], []
     for i in range(n_faults):
         along, down_dip, normal = _plane_axes(strike[i], dip[i])
         normals[i] = normal
+        alongs[i], down_dips[i] = along, down_dip
         corners = np.array(
             [
                 sa * 0.5 * length[i] * along + sd * 0.5 * width[i] * down_dip
@@ -181,8 +196,10 @@ def make_fault_network(
             u = rng.normal(0.0, length[i] / np.sqrt(12.0), size=counts[i])
             v = rng.normal(0.0, width[i] / np.sqrt(12.0), size=counts[i])
         points = centers[i] + np.outer(u, along) + np.outer(v, down_dip)
-        if location_error_km > 0:
+        if location_error_km > 0 and scatter == "isotropic":
             points += rng.normal(0.0, location_error_km, size=points.shape)
+        elif location_error_km > 0:
+            points += np.outer(rng.normal(0.0, location_error_km, counts[i]), normal)
         blocks.append(points)
         labels.append(np.full(counts[i], i, dtype=np.int64))
 
@@ -202,6 +219,11 @@ def make_fault_network(
         "length": length,
         "width": width,
         "normals": normals,
+        "along_strike": alongs,
+        "down_dip": down_dips,
         "n_events": counts,
+        "domain": domain,
+        "location_error_km": float(location_error_km),
+        "scatter": scatter,
     }
     return X, y, faults

@@ -164,10 +164,8 @@ def test_awkward_catalogs_split_into_subsets_give_a_valid_model(shape):
     rng = np.random.default_rng(7)
     if shape == "duplicates":
         # three locations repeated 20,000 times each, and a scatter around them
-        X = np.vstack(
-            [np.repeat(rng.normal(size=(3, 3)) * 10, 20_000, axis=0)]
-            + [rng.uniform(-20, 20, (400, 3))]
-        )
+        repeated = np.repeat(rng.normal(size=(3, 3)) * 10, 20_000, axis=0)
+        X = np.vstack([repeated, rng.uniform(-20, 20, (400, 3))])
     elif shape == "near_duplicates":
         X = np.repeat(rng.normal(size=(3, 3)), 1500, axis=0)
         X += rng.normal(scale=1e-9, size=X.shape)
