@@ -32,10 +32,10 @@ _CRITERIA = {
 _MAX_COORDINATE = 1e100
 
 
-def _check_coordinates(X):
+def _check_coordinates(X, max_abs=_MAX_COORDINATE):
     """Raise a ValueError naming the first row (and column) that is NaN,
-    infinite or too large to square."""
-    bad = ~np.isfinite(X) | (np.abs(np.nan_to_num(X)) > _MAX_COORDINATE)
+    infinite or beyond ``max_abs`` (for fitting: too large to square)."""
+    bad = ~np.isfinite(X) | (np.abs(np.nan_to_num(X)) > max_abs)
     if not bad.any():
         return
     row, col = np.argwhere(bad)[0]
@@ -45,7 +45,7 @@ def _check_coordinates(X):
         if np.isnan(value)
         else "infinity"
         if np.isinf(value)
-        else f"{float(value)!r}, beyond +-{_MAX_COORDINATE:g} km"
+        else f"{float(value)!r}, beyond +-{max_abs:g} km"
     )
     raise ValueError(
         f"X holds {what} at row {row} (column {col}); hypocentres must be finite "
@@ -453,7 +453,8 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=np.float64, reset=False, ensure_all_finite=False
         )
-        _check_coordinates(X)
+        # the fitted model evaluates any finite point
+        _check_coordinates(X, max_abs=np.inf)
         return X
 
     # ------------------------------------------------------------------ model
