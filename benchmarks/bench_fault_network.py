@@ -1,14 +1,19 @@
-"""Benchmark FaultNetworkAgglomerative: Landers (3,360 events) and a 93,149-event
-catalogue (the size of the paper's condensed KaKiOS-16 set) with n_subsets=30.
+"""Benchmark FaultNetworkAgglomerative: Landers (3,360 events), the growth of its
+cost with catalog size, and the whole NCEDC double-difference catalogue.
 
 Run on one core for the Landers figure::
 
     NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 \
         python benchmarks/bench_fault_network.py landers
 
-and the large run (minutes)::
+the CPU time of the most recent 10,000 and 80,000 events and its ratio::
 
-    python benchmarks/bench_fault_network.py large --n-subsets 30
+    NUMBA_NUM_THREADS=1 python benchmarks/bench_fault_network.py scale
+
+and the whole catalogue, 774,889 events, on two cores (minutes)::
+
+    NUMBA_NUM_THREADS=2 /usr/bin/time -v \
+        python benchmarks/bench_fault_network.py large --n-jobs 2 --verbose 1
 
 ``--eager`` sets ``lazy_gains=False`` (every moved gain re-evaluated after each
 merge), ``--n-events`` takes a smaller most-recent slice of the catalogue.
@@ -96,14 +101,52 @@ def run_peer(X, peer_src):
     return time.perf_counter() - t0, kernels.get_n_kernels()
 
 
+def _n_subsets(value):
+    return value if value == "auto" else int(value)
+
+
+def _report(model, wall, cpu):
+    self_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    child_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    bkg = model.backgrounds_["weight"]
+    print(
+        f"skgeoclust: {wall:.2f} s wall, {cpu:.2f} s CPU (this process), peak RSS "
+        f"{self_gb:.2f} GB (largest worker {child_gb:.2f} GB)"
+    )
+    print(
+        f"  {model.n_subsets_} subsets, holding capacity {model.holding_capacity_}, "
+        f"final kernels {model.means_.shape[0]}, backgrounds {bkg.shape[0]} (total "
+        f"weight {bkg.sum():.3f}), merges {model.n_merges_}, BIC {model.bic_:.1f}, "
+        f"{model.labels_.shape[0]} events labelled"
+    )
+
+
+def scale(args):
+    """CPU time of default fits on the most recent 10,000 and 80,000 events, one
+    process, and their ratio."""
+    times = {}
+    for n in (10_000, 80_000):
+        X = load_large(n)
+        model, wall, cpu = run_ours(X, criterion=args.criterion, n_jobs=1)
+        print(f"most recent {n} events:")
+        _report(model, wall, cpu)
+        times[n] = cpu
+    ratio = times[80_000] / times[10_000]
+    print(
+        f"CPU 80k / 10k = {times[80_000]:.1f} s / {times[10_000]:.1f} s = {ratio:.1f}x "
+        "(target <= 12x and <= 60 s)"
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", choices=["landers", "large"])
+    parser.add_argument("dataset", choices=["landers", "large", "scale"])
     parser.add_argument(
         "--criterion", default="global", choices=["global", "local", "local_global"]
     )
-    parser.add_argument("--n-events", type=int, default=93149)
-    parser.add_argument("--n-subsets", type=int, default=None)
+    parser.add_argument("--n-events", type=int, default=774_889)
+    parser.add_argument("--n-subsets", type=_n_subsets, default="auto")
+    parser.add_argument("--max-subset-size", type=int, default=None)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--peer-src", type=Path, default=None)
     parser.add_argument("--verbose", type=int, default=0)
@@ -114,33 +157,26 @@ def main(argv=None):
         "each merge (the exact greedy order; slow on dense data)",
     )
     args = parser.parse_args(argv)
+    if args.dataset == "scale":
+        scale(args)
+        return
 
-    if args.dataset == "landers":
-        X = load_landers()
-        n_subsets = args.n_subsets or 1
-    else:
-        X = load_large(args.n_events)
-        n_subsets = args.n_subsets or 30
+    X = load_landers() if args.dataset == "landers" else load_large(args.n_events)
     params = dict(
         criterion=args.criterion,
-        n_subsets=n_subsets,
+        n_subsets=args.n_subsets,
         n_jobs=args.n_jobs,
         lazy_gains=not args.eager,
         verbose=args.verbose,
     )
+    if args.max_subset_size is not None:
+        params["max_subset_size"] = args.max_subset_size
     print(
         f"data: {args.dataset}, {X.shape[0]} events; params {params}; "
         f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}"
     )
     model, wall, cpu = run_ours(X, **params)
-    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    bkg = model.backgrounds_["weight"]
-    print(f"skgeoclust: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_gb:.2f} GB")
-    print(
-        f"  holding capacity {model.holding_capacity_}, final Gaussians "
-        f"{model.means_.shape[0]}, backgrounds {bkg.shape[0]} (total weight "
-        f"{bkg.sum():.3f}), merges {model.n_merges_}, BIC {model.bic_:.1f}"
-    )
+    _report(model, wall, cpu)
     if args.dataset == "landers":
         if args.peer_src is not None:
             peer, n_kernels = run_peer(X, args.peer_src)

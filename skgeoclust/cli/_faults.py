@@ -1,6 +1,9 @@
 """``skgeoclust faults``: fault-network reconstruction (planes table and figure)."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+import argparse
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -50,8 +53,29 @@ def configure(parser):
         "--min-kernel-points", type=int, default=4, help="events per Gaussian kernel"
     )
     g.add_argument(
-        "--n-subsets", type=int, default=1, help="Ward subsets atomized separately"
+        "--n-subsets",
+        type=_n_subsets,
+        default="auto",
+        help="'auto' (subsets of at most --max-subset-size events) or the number "
+        "of Ward subsets atomized separately (the paper's 4.3)",
     )
+    g.add_argument(
+        "--max-subset-size",
+        type=int,
+        default=8192,
+        help="largest subset with --n-subsets auto",
+    )
+
+
+def _n_subsets(value):
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a whole number, got {value!r}"
+        ) from None
 
 
 def _catalog(args, report):
@@ -109,7 +133,10 @@ def run(args, report, progress):
         criterion=args.criterion,
         min_kernel_points=args.min_kernel_points,
         n_subsets=args.n_subsets,
+        max_subset_size=args.max_subset_size,
         n_jobs=args.n_jobs,
+        # a progress bar over the subsets when a person watches the terminal
+        verbose=int(not args.quiet and sys.stderr.isatty()),
         random_state=args.random_state,
     )
     report.parameters["estimator"] = repr(model)

@@ -269,7 +269,9 @@ def _network_fit(engine, capacity, n_merges, n_pruned, subset):
     live = engine._live()
     slot = np.full(engine.n_kernels + 1, -1, dtype=np.int64)
     slot[live] = np.arange(live.shape[0])
-    labels = np.where(engine.labels >= 0, slot[engine.labels], -1)
+    labels = np.full(engine.labels.shape[0], -1, dtype=np.int64)
+    on_kernel = engine.labels >= 0
+    labels[on_kernel] = slot[engine.labels[on_kernel]]
     with np.errstate(divide="ignore"):
         log_density = np.log(engine.p)
     keep = engine.bkg_weights > 0
