@@ -32,15 +32,6 @@ def reduced_distance(X, i, j, metric):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def true_distance(X, i, j, metric):
-    """Euclidean or Manhattan distance between rows ``i`` and ``j`` of ``X``."""
-    r = reduced_distance(X, i, j, metric)
-    if metric == EUCLIDEAN:
-        return np.sqrt(r)
-    return r
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
 def distance_row(X, i, metric, out):
     """Fill ``out[j]`` with the distance from row ``i`` of ``X`` to every row ``j``."""
     n_samples, n_features = X.shape
