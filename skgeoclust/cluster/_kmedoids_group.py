@@ -6,22 +6,26 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial import cKDTree
 
-from skgeoclust._kernels.medoids import (
-    angles_to,
-    first_improving_swap,
+from skgeoclust._kernels.medoid import weighted_medoid
+from skgeoclust._kernels.spans import (
     fits_after_adding,
     fits_with_hull,
     hull_vertices,
     medial_side,
-    nearest_of_list,
-    nearest_representative,
-    scan_clusters,
-    scan_points,
     span_of,
     spans_of_clusters,
-    split_for_move,
-    weighted_medoid,
     within_reach,
+)
+from skgeoclust._kernels.sphere import (
+    angles_to,
+    nearest_of_list,
+    nearest_representative,
+)
+from skgeoclust._kernels.swap_scan import (
+    first_improving_swap,
+    scan_clusters,
+    scan_points,
+    split_for_move,
     within_reach_of_sites,
 )
 

@@ -14,13 +14,9 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from skgeoclust._kernels.medoids import (
-    angles_to,
-    edge_angles,
-    medoids_of_clusters,
-    nearest_representative,
-    spans_of_clusters,
-)
+from skgeoclust._kernels.medoid import medoids_of_clusters
+from skgeoclust._kernels.spans import spans_of_clusters
+from skgeoclust._kernels.sphere import angles_to, edge_angles, nearest_representative
 from skgeoclust._kernels.unionfind import connected_components
 from skgeoclust.cluster._kmedoids_group import _csr, fit_group
 from skgeoclust.cluster._spherical_delaunay import spherical_delaunay_edges

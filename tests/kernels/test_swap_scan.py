@@ -1,24 +1,44 @@
-"""Scan-context kernels of SphericalKMedoids against their numpy formulations.
+"""Swap-scan kernels of SphericalKMedoids against their numpy formulations.
 
-The kernels replace numpy code in ``_Group.optimise_cluster`` and ``try_move``; the
-clustering must not change, so every output is compared for exact equality.
+The scan-context kernels replace numpy code in ``_Group.optimise_cluster`` and
+``try_move``; the clustering must not change, so every output is compared for
+exact equality.
 """
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
-from skgeoclust._kernels.medoids import (
-    angles_to,
+from skgeoclust._kernels.spans import (
     hull_vertices,
+    within_reach,
+)
+from skgeoclust._kernels.sphere import (
+    angles_to,
     nearest_of_list,
+)
+from skgeoclust._kernels.swap_scan import (
+    first_improving_swap,
     scan_clusters,
     scan_points,
     split_for_move,
-    within_reach,
+    within_reach_of_sites,
 )
 from skgeoclust.geometry import latlon_to_unit_vectors
+
+
+def _cap(rng, n, center_lat, center_lon, radius_deg):
+    """n unit vectors scattered about a centre (radius in degrees of lat/lon)."""
+    lat = np.clip(center_lat + rng.uniform(-radius_deg, radius_deg, n), -90, 90)
+    lon = center_lon + rng.uniform(-radius_deg, radius_deg, n)
+    return latlon_to_unit_vectors(lat, lon)
+
+
+def _chord_angles(xyz):
+    diff = xyz[:, None, :] - xyz[None, :, :]
+    return 2.0 * np.arcsin(np.minimum(np.linalg.norm(diff, axis=2) / 2.0, 1.0))
 
 
 def _state(seed, n, k):
@@ -45,6 +65,97 @@ def _rival_sites(which, nbr_reps):
     if nbr_reps.shape[0] == 0:
         return np.full(which.shape[0], -1, dtype=np.int64)
     return np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
+
+
+@pytest.mark.parametrize("limit", [np.pi, 0.05])
+@given(
+    seed=st.integers(0, 2**32 - 1), n_own=st.integers(2, 30), n_out=st.integers(0, 30)
+)
+def test_first_improving_swap_objective_equals_numpy(limit, seed, n_own, n_out):
+    # limit = 0.05 rad exceeds every distance here (no span refusal) and turns on
+    # the convexity bounds of the pruning; pi turns them off.
+    rng = np.random.default_rng(seed)
+    p = n_own + n_out
+    xyz = _cap(rng, p, -30.0, 170.0, 0.3)
+    w = rng.uniform(0.1, 2.0, p)
+    pts = np.arange(p, dtype=np.int64)
+    caps = rng.uniform(0.0, 0.01, p)
+    caps[rng.random(p) < 0.2] = np.inf
+    rivals = np.full(p, -1, dtype=np.int64)
+    cand = np.arange(n_own, dtype=np.int64)
+    order = rng.permutation(n_own).astype(np.int64)
+    g_all = (np.minimum(_chord_angles(xyz)[:, :], caps[None, :]) * w).sum(axis=1)
+    ranked = np.sort(g_all[:n_own])
+    threshold = 0.5 * (ranked[n_own // 2 - 1] + ranked[n_own // 2])  # between values
+
+    def scan(steepest):
+        return first_improving_swap(
+            xyz,
+            w,
+            pts,
+            caps,
+            rivals,
+            n_own,
+            cand,
+            order,
+            0,
+            threshold,
+            np.zeros(n_own),
+            limit,
+            # Own events that x loses go to one (empty) neighbouring cluster.
+            np.zeros(n_own, dtype=np.int64),
+            np.zeros(2, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+            np.zeros(p, dtype=bool),
+            np.arange(n_own, dtype=np.int64),
+            np.zeros(2, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+            10**9,
+            steepest,
+        )
+
+    t, g, _ = scan(False)
+    improving = g_all[cand[order]] < threshold
+    if improving.any():
+        first = int(np.argmax(improving))
+        # Pruning never skips a candidate that improves: the first one is found.
+        assert t == first
+        assert g == pytest.approx(g_all[cand[order[t]]], rel=1e-12)
+        # Steepest mode: pruning never skips the best one.
+        t, g, _ = scan(True)
+        assert g == pytest.approx(g_all[:n_own].min(), rel=1e-12)
+        assert g_all[cand[order[t]]] == pytest.approx(g, rel=1e-12)
+    else:
+        assert t == -1
+        assert scan(True)[0] == -1
+
+
+def test_first_improving_swap_rejects_a_swap_breaking_a_span():
+    # Own cluster {0, 1, 2} on a line; site 3 of a neighbour would move in and make
+    # the cluster wider than the limit, so the improving candidate 2 is refused.
+    xyz = latlon_to_unit_vectors([0.0] * 4, [0.0, 0.1, 0.2, 0.35])
+    w = np.ones(4)
+    pts = np.arange(4, dtype=np.int64)
+    deg = np.radians(1.0)
+    caps = np.array([np.inf, np.inf, np.inf, 0.3 * deg])
+    rivals = np.array([-1, -1, -1, 9], dtype=np.int64)
+    cand = np.array([2], dtype=np.int64)
+    args = (xyz, w, pts, caps, rivals, 3, cand, np.zeros(1, dtype=np.int64), 0, 1.0)
+    tail = (
+        np.full(3, -1, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.empty(0, dtype=np.int64),
+        np.zeros(4, dtype=bool),
+        np.arange(3, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.empty(0, dtype=np.int64),
+        10**9,
+        False,
+    )
+    t, _, _ = first_improving_swap(*args, np.zeros(1), 0.5 * deg, *tail)
+    assert t == 0
+    t, _, rejected = first_improving_swap(*args, np.zeros(1), 0.3 * deg, *tail)
+    assert t == -1 and rejected == 1
 
 
 @given(
@@ -171,3 +282,25 @@ def test_split_for_move_equals_numpy(seed, n, k):
     assert_array_equal(d_x, want_d_x)
     assert_array_equal(move_in, want_in)
     assert_array_equal(d_out, want_d_out)
+
+
+@given(seed=st.integers(0, 2**31 - 1), n_sites=st.integers(1, 4))
+def test_within_reach_of_sites_matches_the_dense_rule(seed, n_sites):
+    rng = np.random.default_rng(seed)
+    xyz = rng.normal(size=(60, 3))
+    xyz /= np.linalg.norm(xyz, axis=1, keepdims=True)
+    reps = rng.choice(60, 25, replace=False).astype(np.int64)
+    spans, radius = rng.uniform(0, 0.6, 25), rng.uniform(0, 0.4, 25)
+    alive = rng.random(25) < 0.8
+    dirty = rng.random(25) < 0.2
+    sites = rng.choice(60, n_sites).astype(np.int64)
+    radii = rng.uniform(0, 0.5, n_sites)
+    angle = 2 * np.arcsin(
+        np.minimum(
+            0.5 * np.linalg.norm(xyz[reps][None] - xyz[sites][:, None], axis=2), 1.0
+        )
+    )
+    reach = np.maximum(2 * radii[:, None], spans) + radius
+    expected = dirty | ((angle <= reach * (1 + 1e-9) + 1e-12).any(axis=0) & alive)
+    within_reach_of_sites(xyz, sites, radii, reps, spans, radius, alive, dirty)
+    np.testing.assert_array_equal(dirty, expected)

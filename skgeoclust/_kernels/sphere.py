@@ -1,0 +1,143 @@
+"""Central angles between unit vectors, mean directions and nearest sites.
+
+Every distance here is the central angle between unit vectors ``p`` and ``q``,
+``2 asin(|p - q| / 2)``, which is exact to rounding at every scale (unlike
+``acos(p . q)`` for nearby points) and exactly symmetric. All kernels take site
+indices into one ``xyz`` array of shape (n_sites, 3) so that no coordinates are
+copied, and none allocates an n x n matrix.
+"""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from numba import njit
+
+from skgeoclust.utils._config import NUMBA_CACHE
+
+#: Sets whose points all lie within this angle (radians, 40 degrees) of their mean
+#: direction get the exact convex-hull span; every pair in them is closer than 90
+#: degrees, which is what the hull argument needs.
+_HULL_CAP_RAD = 0.6981317007977318
+
+
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def chord_angle(dx, dy, dz):
+    """Central angle of the chord ``(dx, dy, dz)`` between two unit vectors.
+
+    .. math:: \\theta = 2 \\arcsin(\\lVert p - q \\rVert / 2)
+    """
+    h = 0.5 * np.sqrt(dx * dx + dy * dy + dz * dz)
+    if h > 1.0:
+        h = 1.0
+    return 2.0 * np.arcsin(h)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def angle_between(xyz, i, j):
+    """Central angle in radians between unit vectors ``xyz[i]`` and ``xyz[j]``."""
+    return chord_angle(
+        xyz[i, 0] - xyz[j, 0], xyz[i, 1] - xyz[j, 1], xyz[i, 2] - xyz[j, 2]
+    )
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def edge_angles(xyz, src, dst):
+    """Central angles of the edges ``(src[e], dst[e])``, shape (n_edges,)."""
+    out = np.empty(src.shape[0])
+    for e in range(src.shape[0]):
+        out[e] = angle_between(xyz, src[e], dst[e])
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def angles_to(xyz, sites, target):
+    """Central angle from each of ``sites`` to the site ``target``, shape (m,)."""
+    out = np.empty(sites.shape[0])
+    for s in range(sites.shape[0]):
+        out[s] = angle_between(xyz, sites[s], target)
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _mean_direction(xyz, idx):
+    """Normalised mean direction and whether every site is within 40 degrees of it."""
+    m = idx.shape[0]
+    cx = 0.0
+    cy = 0.0
+    cz = 0.0
+    for s in range(m):
+        cx += xyz[idx[s], 0]
+        cy += xyz[idx[s], 1]
+        cz += xyz[idx[s], 2]
+    norm = np.sqrt(cx * cx + cy * cy + cz * cz)
+    if norm <= 1e-9 * m:
+        return 0.0, 0.0, 0.0, False
+    cx /= norm
+    cy /= norm
+    cz /= norm
+    min_dot = 1.0
+    for s in range(m):
+        i = idx[s]
+        d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
+        if d < min_dot:
+            min_dot = d
+    return cx, cy, cz, min_dot >= np.cos(_HULL_CAP_RAD)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def nearest_representative(xyz, sites, reps):
+    """Closest of ``reps`` to each site; ties go to the smaller representative site.
+
+    Parameters
+    ----------
+    sites : ndarray of shape (m,)
+        Site indices.
+    reps : ndarray of shape (m, r)
+        Candidate representative sites per site; -1 pads unused slots.
+
+    Returns
+    -------
+    which : ndarray of shape (m,)
+        Column of ``reps`` chosen (-1 when a row has no candidate).
+    dist : ndarray of shape (m,)
+        Its central angle (inf when none).
+    """
+    m = sites.shape[0]
+    which = np.full(m, -1, dtype=np.int64)
+    dist = np.full(m, np.inf)
+    for s in range(m):
+        best_site = -1
+        for c in range(reps.shape[1]):
+            r = reps[s, c]
+            if r < 0:
+                continue
+            d = angle_between(xyz, sites[s], r)
+            if d < dist[s] or (d == dist[s] and r < best_site):
+                dist[s] = d
+                which[s] = c
+                best_site = r
+    return which, dist
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def nearest_of_list(xyz, sites, reps):
+    """Closest site of the list ``reps`` to each of ``sites`` (ties: smaller site).
+
+    Returns
+    -------
+    which : ndarray of shape (m,)
+        Position in ``reps`` (-1 if ``reps`` is empty).
+    dist : ndarray of shape (m,)
+        Central angle (inf if ``reps`` is empty).
+    """
+    m = sites.shape[0]
+    which = np.full(m, -1, dtype=np.int64)
+    dist = np.full(m, np.inf)
+    for s in range(m):
+        best_site = -1
+        for c in range(reps.shape[0]):
+            d = angle_between(xyz, sites[s], reps[c])
+            if d < dist[s] or (d == dist[s] and reps[c] < best_site):
+                dist[s] = d
+                which[s] = c
+                best_site = reps[c]
+    return which, dist
