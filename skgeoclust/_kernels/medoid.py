@@ -4,7 +4,7 @@
 import numpy as np
 from numba import njit
 
-from skgeoclust._kernels.sphere import _mean_direction, chord_angle
+from skgeoclust._kernels.sphere import angle_of_chord, mean_direction
 from skgeoclust.utils._config import NUMBA_CACHE
 
 
@@ -69,7 +69,7 @@ def weighted_medoid(xyz, w, idx, priority):
         coords[1, r] = xyz[idx[r], 1]
         coords[2, r] = xyz[idx[r], 2]
         ws[r] = w[idx[r]]
-    narrow = _mean_direction(xyz, idx)[3]
+    narrow = mean_direction(xyz, idx)[3]
     slack = 0.0
     best = np.inf
     best_site = idx[first]
@@ -92,7 +92,7 @@ def weighted_medoid(xyz, w, idx, priority):
         gz = 0.0
         for r in range(m):
             # angle_between(xyz, p, idx[r]), on the contiguous copy.
-            d = chord_angle(x0 - coords[0, r], x1 - coords[1, r], x2 - coords[2, r])
+            d = angle_of_chord(x0 - coords[0, r], x1 - coords[1, r], x2 - coords[2, r])
             dist[r] = d
             f += ws[r] * d
             if narrow and d > 0.0:

@@ -4,11 +4,14 @@
 import numpy as np
 from numba import njit
 
-from skgeoclust._kernels.sphere import _mean_direction, angle_between
+from skgeoclust._kernels.sphere import angle_between, mean_direction
 from skgeoclust.utils._config import NUMBA_CACHE
 
 #: Below this size a brute-force span is cheaper than the hull.
 _SMALL_SET = 48
+#: Below this span limit (90 degrees) a cap of that radius is convex: a site within
+#: the limit of every hull vertex of a set is within it of the whole set.
+CONVEX_CAP_MAX_RAD = 0.5 * np.pi
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -160,17 +163,17 @@ def hull_vertices(xyz, idx):
     spherical convex hull (for any point within 40 degrees too, the farthest member
     is a vertex); otherwise all of ``idx``.
     """
-    return _hull_or_all(xyz, idx)
+    return hull_or_all(xyz, idx)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _hull_or_all(xyz, idx):
+def hull_or_all(xyz, idx):
     # hull_vertices for kernels: a cached kernel calling the dispatcher
     # hull_vertices made later Python calls of it fail to box their result
     # ("NRT_adapt_ndarray_to_python: descr is NULL", numba 0.68 with cache=True).
     if idx.shape[0] <= 3:
         return idx.copy()
-    cx, cy, cz, narrow = _mean_direction(xyz, idx)
+    cx, cy, cz, narrow = mean_direction(xyz, idx)
     if not narrow:
         return idx.copy()
     return _hull_vertices(xyz, idx, cx, cy, cz)
@@ -207,7 +210,7 @@ def span_of(xyz, idx, max_span_rad):
     if m <= _SMALL_SET:
         s, a, b = _brute_force_span(xyz, idx)
         return s, a, b, True
-    cx, cy, cz, narrow = _mean_direction(xyz, idx)
+    cx, cy, cz, narrow = mean_direction(xyz, idx)
     if narrow:
         s, a, b = _brute_force_span(xyz, _hull_vertices(xyz, idx, cx, cy, cz))
         return s, a, b, True
@@ -299,9 +302,9 @@ def fits_after_adding(xyz, base, added, max_span_rad):
         return False
     if base.shape[0] == 0:
         return True
-    if max_span_rad < 0.5 * np.pi:
-        return _all_within(xyz, hull_vertices(xyz, base), added, max_span_rad)
-    return _all_within(xyz, base, added, max_span_rad)
+    if max_span_rad < CONVEX_CAP_MAX_RAD:
+        return all_within(xyz, hull_vertices(xyz, base), added, max_span_rad)
+    return all_within(xyz, base, added, max_span_rad)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -313,11 +316,11 @@ def fits_with_hull(xyz, base_hull, added, max_span_rad):
         return True
     if added.shape[0] > 1 and span_of(xyz, added, max_span_rad)[0] > max_span_rad:
         return False
-    return _all_within(xyz, base_hull, added, max_span_rad)
+    return all_within(xyz, base_hull, added, max_span_rad)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _all_within(xyz, first, second, max_span_rad):
+def all_within(xyz, first, second, max_span_rad):
     """Whether every site of ``first`` is within ``max_span_rad`` of every site of
     ``second``."""
     for s in range(first.shape[0]):
@@ -347,7 +350,7 @@ def within_reach(xyz, own, outsiders, d_out, slack_rad):
     keep = np.ones(n, dtype=np.bool_)
     if own.shape[0] < 3:
         return keep
-    cx, cy, cz, narrow = _mean_direction(xyz, own)
+    cx, cy, cz, narrow = mean_direction(xyz, own)
     if not narrow:
         return keep
     # Cap about c holding every member (radius from the smallest cosine).

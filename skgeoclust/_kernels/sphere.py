@@ -16,11 +16,11 @@ from skgeoclust.utils._config import NUMBA_CACHE
 #: Sets whose points all lie within this angle (radians, 40 degrees) of their mean
 #: direction get the exact convex-hull span; every pair in them is closer than 90
 #: degrees, which is what the hull argument needs.
-_HULL_CAP_RAD = 0.6981317007977318
+NARROW_CAP_RAD = 0.6981317007977318
 
 
 @njit(cache=NUMBA_CACHE, nogil=True, inline="always")
-def chord_angle(dx, dy, dz):
+def angle_of_chord(dx, dy, dz):
     """Central angle of the chord ``(dx, dy, dz)`` between two unit vectors.
 
     .. math:: \\theta = 2 \\arcsin(\\lVert p - q \\rVert / 2)
@@ -34,7 +34,7 @@ def chord_angle(dx, dy, dz):
 @njit(cache=NUMBA_CACHE, nogil=True)
 def angle_between(xyz, i, j):
     """Central angle in radians between unit vectors ``xyz[i]`` and ``xyz[j]``."""
-    return chord_angle(
+    return angle_of_chord(
         xyz[i, 0] - xyz[j, 0], xyz[i, 1] - xyz[j, 1], xyz[i, 2] - xyz[j, 2]
     )
 
@@ -58,7 +58,7 @@ def angles_to(xyz, sites, target):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _mean_direction(xyz, idx):
+def mean_direction(xyz, idx):
     """Normalised mean direction and whether every site is within 40 degrees of it."""
     m = idx.shape[0]
     cx = 0.0
@@ -80,7 +80,7 @@ def _mean_direction(xyz, idx):
         d = xyz[i, 0] * cx + xyz[i, 1] * cy + xyz[i, 2] * cz
         if d < min_dot:
             min_dot = d
-    return cx, cy, cz, min_dot >= np.cos(_HULL_CAP_RAD)
+    return cx, cy, cz, min_dot >= np.cos(NARROW_CAP_RAD)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)

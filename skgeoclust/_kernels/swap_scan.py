@@ -1,26 +1,110 @@
 """The swap scan of one cluster: its context, the best span-respecting swap, the
-split of a move, and which clusters a change makes dirty."""
+split of a move, and which clusters a change makes dirty.
+
+A scan reads its state through named bundles (fast_hdbscan passes its trees and
+disjoint sets the same way): the clustering (:class:`Clusters`), the clusters'
+members (:class:`MemberPool`) and hulls (:class:`HullPool`) in flat pools, the
+clusters it reads (:class:`Neighbours`) and the events a swap can affect
+(:class:`ScanPoints`). :func:`scan_cluster` runs a whole scan in one call and
+hands back a :class:`ScanOutcome`.
+"""
 # SPDX-License-Identifier: BSD-3-Clause
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from skgeoclust._kernels.spans import (
-    _all_within,
-    _hull_or_all,
+    CONVEX_CAP_MAX_RAD,
+    all_within,
+    hull_or_all,
     hull_vertices,
     span_of,
     within_reach,
 )
-from skgeoclust._kernels.sphere import angle_between, chord_angle, nearest_of_list
+from skgeoclust._kernels.sphere import angle_between, angle_of_chord, nearest_of_list
 from skgeoclust.utils._config import NUMBA_CACHE
+
+#: Span limits up to this (radians, 637 km) keep every distance a scan or a merge
+#: measures far below 90 degrees: the convexity bound of :func:`best_swap` holds,
+#: and neighbours' events are filtered by their reach to a cluster's hull.
+NARROW_SPAN_RAD = 0.1
+
+
+class Clusters(NamedTuple):
+    """The clustering of a group as the scan kernels read it (arrays updated in
+    place by the caller between scans)."""
+
+    reps: np.ndarray  # (k,) representative site of each cluster
+    alive: np.ndarray  # (k,) bool
+    radius: np.ndarray  # (k,) largest distance of a member to its representative
+    spans: np.ndarray  # (k,) span of each cluster
+    labels: np.ndarray  # (n_sites,) cluster of each site
+    dist: np.ndarray  # (n_sites,) central angle of each site to its representative
+
+
+class MemberPool(NamedTuple):
+    """Members of the clusters of a group in one flat pool with room to append:
+    cluster ``c`` of ``k`` holds ``sites[bounds[c] : bounds[k + c]]``."""
+
+    sites: np.ndarray  # (pool size,) int64, stale copies in between
+    bounds: np.ndarray  # (2 k,) int64
+
+
+class HullPool(NamedTuple):
+    """Hull vertices of clusters, appended as they are computed: cluster ``c``'s are
+    ``sites[bounds[c] : bounds[k + c]]``, with ``bounds[c] = -1`` while unknown."""
+
+    sites: np.ndarray  # (pool size,) int64
+    bounds: np.ndarray  # (2 k,) int64
+    end: np.ndarray  # (1,) int64: first free slot of sites
+
+
+class Neighbours(NamedTuple):
+    """The clusters a swap scan of cluster j reads (position ``t`` is cluster
+    ``ids[t]``), with their members and hull vertices in CSR form."""
+
+    ids: np.ndarray  # (r,)
+    indptr: np.ndarray  # (r + 1,)
+    members: np.ndarray  # of ids[t]: members[indptr[t] : indptr[t + 1]]
+    hull_indptr: np.ndarray  # (r + 1,)
+    hull_sites: np.ndarray  # of ids[t]: hull_sites[hull_indptr[t] : hull_indptr[t + 1]]
+
+
+class ScanPoints(NamedTuple):
+    """The events a new representative of cluster j can affect, j's own first."""
+
+    pts: np.ndarray  # (p,) sites: cluster j's n_own events, then neighbours' events
+    caps: np.ndarray  # (p,) c_i in radians (inf allowed), see best_swap
+    rivals: np.ndarray  # (p,) site of the representative realising c_i, -1: none
+    n_own: int
+    receiver: np.ndarray  # (n_own,) Neighbours position of each own event's rival
+    cand: np.ndarray  # (q,) positions in pts of the candidate representatives
+
+
+class ScanOutcome(NamedTuple):
+    """What a swap scan of cluster j found, for the move that follows."""
+
+    x: int  # site of the best span-respecting improving candidate, -1: none
+    n_refused: int  # improving candidates refused for a span
+    nbr_ids: np.ndarray  # (r,) the neighbouring clusters (Neighbours.ids)
+    receiver: np.ndarray  # (n_own,) position in nbr_ids of each member's rival
+    caps_own: np.ndarray  # (n_own,) each member's distance to its rival
+    outsiders: np.ndarray  # neighbours' events the new representative may take
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def within_reach_of_sites(xyz, sites, radii, reps, spans, radius, alive, dirty):
+def mark_dirty_near(xyz, sites, radii, clusters, dirty):
     """Set ``dirty[c]`` for every alive cluster ``c`` whose representative
     ``reps[c]`` lies within ``max(2 radii[t], spans[c]) + radius[c]`` of some
     ``sites[t]`` (relative tolerance 1e-9); other entries are left as they are."""
+    reps, spans, radius, alive = (
+        clusters.reps,
+        clusters.spans,
+        clusters.radius,
+        clusters.alive,
+    )
     for c in range(reps.shape[0]):
         if not alive[c] or dirty[c]:
             continue
@@ -38,12 +122,13 @@ def _wins(x, d, cap, rival):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_rad):
+def _own_fits(xyz, scan, own_hull, x, dist, added, max_span_rad):
     """Whether cluster j keeps its span once ``added`` join it (and its events that
-    ``x`` loses leave). ``own_hull`` are the positions in ``pts`` of the hull
+    ``x`` loses leave). ``own_hull`` are the positions in ``scan.pts`` of the hull
     vertices of cluster j: an added event within the limit of every vertex is
     within it of the whole cluster (a cap narrower than 90 degrees is convex)."""
-    use_hull = max_span_rad < 0.5 * np.pi
+    pts, caps, rivals = scan.pts, scan.caps, scan.rivals
+    use_hull = max_span_rad < CONVEX_CAP_MAX_RAD
     inconclusive = not use_hull
     if use_hull:
         for s in range(added.shape[0]):
@@ -66,43 +151,30 @@ def _own_fits(xyz, pts, caps, rivals, n_own, x, dist, own_hull, added, max_span_
     if not inconclusive:
         return True
     n_base = 0
-    base = np.empty(n_own, dtype=np.int64)
-    for i in range(n_own):
+    base = np.empty(scan.n_own, dtype=np.int64)
+    for i in range(scan.n_own):
         if _wins(x, dist[i], caps[i], rivals[i]):
             base[n_base] = pts[i]
             n_base += 1
     # Against the staying events' own hull (all of them when the set is wide);
     # the pairs of added events were checked above.
     if use_hull:
-        return _all_within(xyz, hull_vertices(xyz, base[:n_base]), added, max_span_rad)
-    return _all_within(xyz, base[:n_base], added, max_span_rad)
+        return all_within(xyz, hull_vertices(xyz, base[:n_base]), added, max_span_rad)
+    return all_within(xyz, base[:n_base], added, max_span_rad)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _receivers_fit(
-    xyz,
-    pts,
-    caps,
-    rivals,
-    n_own,
-    x,
-    dist,
-    receiver,
-    nbr_indptr,
-    nbr_members,
-    hull_indptr,
-    hull_sites,
-    incoming,
-    moving,
-    max_span_rad,
-):
+def _receivers_fit(xyz, scan, nbrs, x, dist, incoming, moving, max_span_rad):
     """Whether every neighbouring cluster still fits once it gains the events that
     leave cluster j (``incoming`` leave the neighbours for j). Checked against the
     neighbour's hull vertices first; when a vertex that is too far is itself
     leaving, against the hull of the neighbour's remaining members."""
-    leaving = np.empty(n_own, dtype=np.int64)
+    pts, caps, rivals, receiver = scan.pts, scan.caps, scan.rivals, scan.receiver
+    nbr_indptr, nbr_members = nbrs.indptr, nbrs.members
+    hull_indptr, hull_sites = nbrs.hull_indptr, nbrs.hull_sites
+    leaving = np.empty(scan.n_own, dtype=np.int64)
     n_leave = 0
-    for i in range(n_own):
+    for i in range(scan.n_own):
         if not _wins(x, dist[i], caps[i], rivals[i]):
             leaving[n_leave] = i
             n_leave += 1
@@ -112,7 +184,7 @@ def _receivers_fit(
     # other; only their distances to the receivers' members matter.
     for s in range(incoming.shape[0]):
         moving[incoming[s]] = True
-    use_hull = max_span_rad < 0.5 * np.pi
+    use_hull = max_span_rad < CONVEX_CAP_MAX_RAD
     n_nbr = nbr_indptr.shape[0] - 1
     recheck = np.zeros(max(n_nbr, 1), dtype=np.bool_)
     ok = True
@@ -202,30 +274,10 @@ def _prune_radius(w, pts, caps, dist, gap, slack, slack_w):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def first_improving_swap(
-    xyz,
-    w,
-    pts,
-    caps,
-    rivals,
-    n_own,
-    cand,
-    order,
-    start,
-    threshold,
-    lower,
-    max_span_rad,
-    receiver,
-    nbr_indptr,
-    nbr_members,
-    moving,
-    own_hull,
-    hull_indptr,
-    hull_sites,
-    max_rejected,
-    steepest,
+def best_swap(
+    xyz, w, scan, own_hull, nbrs, order, threshold, max_span_rad, moving, max_refused
 ):
-    """Scan candidate representatives of one cluster for the first that lowers M(C).
+    """Scan candidate representatives of cluster j for the one that lowers M(C) most.
 
     Making site ``x`` the representative of cluster j changes the objective of the
     affected events ``pts`` to
@@ -240,72 +292,54 @@ def first_improving_swap(
     ``threshold = g(current) - tol``. ``g`` is W-Lipschitz (``W = sum_i w_i``), so
     each evaluation also bounds every other candidate,
     ``g(q) >= g(x) - W d(x, q)``, and candidates whose bound reaches the threshold
-    are skipped. For ``max_span_rad <= 0.1`` a sharper bound holds near ``x``:
-    within a radius r, a term with ``d(i, x) + r <= c_i`` is the plain distance,
-    geodesically convex below 90 degrees, and one with ``d(i, x) - r >= c_i`` is the
-    constant ``c_i``, so ``g(q) >= g(x) - (|grad| + W_r) d(x, q)`` for
-    ``d(x, q) <= r``, with ``grad`` the gradient at ``x`` of the plain-distance terms
-    and ``W_r`` the weight of the other non-constant terms, on 8 radii r from
-    ``max_span_rad / 4**7`` to ``max_span_rad``. Near the optimum the gradient is
-    small, which keeps the number of evaluations low in dense clusters; otherwise
-    the radius of :func:`_prune_radius` is used. An improving candidate is returned
-    only if cluster j, with the
-    events that would join it, and every neighbouring cluster with the events that
-    would leave j for it, still span at most ``max_span_rad``.
+    are skipped. For ``max_span_rad <= NARROW_SPAN_RAD`` a sharper bound holds near
+    ``x``: within a radius r, a term with ``d(i, x) + r <= c_i`` is the plain
+    distance, geodesically convex below 90 degrees, and one with
+    ``d(i, x) - r >= c_i`` is the constant ``c_i``, so
+    ``g(q) >= g(x) - (|grad| + W_r) d(x, q)`` for ``d(x, q) <= r``, with ``grad``
+    the gradient at ``x`` of the plain-distance terms and ``W_r`` the weight of the
+    other non-constant terms, on 8 radii r from ``max_span_rad / 4**7`` to
+    ``max_span_rad``. Near the optimum the gradient is small, which keeps the
+    number of evaluations low in dense clusters; otherwise the radius of
+    :func:`_prune_radius` is used. An improving candidate is accepted only if
+    cluster j, with the events that would join it, and every neighbouring cluster
+    with the events that would leave j for it, still span at most
+    ``max_span_rad``; each accepted candidate lowers the threshold to its ``g``, so
+    the scan ends with the best one.
 
     Parameters
     ----------
     xyz : ndarray of shape (n_sites, 3)
     w : ndarray of shape (n_sites,)
-    pts : ndarray of shape (p,)
-        Affected event sites, cluster j's first.
-    caps : ndarray of shape (p,)
-        ``c_i`` in radians (inf allowed).
-    rivals : ndarray of shape (p,)
-        Site of the representative realising ``c_i`` (ties go to the smaller site;
-        -1 when none).
-    n_own : int
-        Number of cluster j's events at the start of ``pts``.
-    cand : ndarray of shape (q,)
-        Positions in ``pts`` of the candidates.
+    scan : ScanPoints
+        The affected events, their caps and rivals, and the candidates.
+    own_hull : ndarray
+        Positions in ``scan.pts`` of the hull vertices of cluster j.
+    nbrs : Neighbours
+        The neighbouring clusters (``scan.receiver`` indexes them).
     order : ndarray of shape (q,)
-        Visiting order over ``cand``.
-    start : int
-        Position in ``order`` to start from.
+        Visiting order over ``scan.cand``.
     threshold : float
         Improvement means ``g < threshold``.
-    lower : ndarray of shape (q,)
-        Lower bounds of ``g`` per candidate, updated in place (zeros at first).
     max_span_rad : float
         Span limit.
-    receiver : ndarray of shape (n_own,)
-        Neighbouring cluster (index into ``nbr_indptr``) an own event would leave
-        for, -1 if none.
-    nbr_indptr, nbr_members : ndarray
-        CSR members of the neighbouring clusters.
     moving : ndarray of shape (n_sites,), bool
         Scratch flags, all False on entry and on return.
-    own_hull : ndarray
-        Positions in ``pts`` of the hull vertices of cluster j.
-    hull_indptr, hull_sites : ndarray
-        CSR hull vertices (sites) of the neighbouring clusters.
-    max_rejected : int
-        Give up (return -1) after this many improving candidates were refused for
-        a span.
-    steepest : bool
-        Return the first improving candidate (False) or scan on for the best one,
-        each improvement lowering the threshold (True).
+    max_refused : int
+        Stop scanning once this many improving candidates were refused for a span
+        (the best accepted one so far is returned).
 
     Returns
     -------
     t : int
-        Position in ``order`` of the first (or best) improving, span-respecting
-        candidate, -1 if none.
+        Position in ``order`` of the best improving, span-respecting candidate, -1
+        if none.
     g : float
         Its ``g``.
-    n_rejected : int
-        Improving candidates rejected for a span.
+    n_refused : int
+        Improving candidates refused for a span.
     """
+    pts, caps, cand = scan.pts, scan.caps, scan.cand
     p = pts.shape[0]
     q = cand.shape[0]
     # Contiguous copies of the affected events (the distance loop streams them).
@@ -328,16 +362,16 @@ def first_improving_swap(
     capped_w = np.zeros(n_levels)
     slope = np.empty(n_levels)
     # Distances from x to the affected events stay far below 90 degrees.
-    use_convexity = max_span_rad <= 0.1
-    if not use_convexity:
+    if max_span_rad > NARROW_SPAN_RAD:
         n_levels = 0
     added = np.empty(p, dtype=np.int64)
     slack = np.empty(p)
     slack_w = np.empty(p)
+    lower = np.zeros(q)  # lower bounds of g per candidate
     best_t = -1
     best_g = 0.0
-    n_rejected = 0
-    for t in range(start, q):
+    n_refused = 0
+    for t in range(q):
         k = order[t]
         if lower[k] >= threshold:
             continue
@@ -350,7 +384,7 @@ def first_improving_swap(
         capped_w[:] = 0.0
         for i in range(p):
             # angle_between(xyz, x, pts[i]), on the contiguous copy.
-            d = chord_angle(x0 - coords[0, i], x1 - coords[1, i], x2 - coords[2, i])
+            d = angle_of_chord(x0 - coords[0, i], x1 - coords[1, i], x2 - coords[2, i])
             dist[i] = d
             g += pw[i] * min(d, caps[i])
             if d == 0.0:
@@ -425,90 +459,59 @@ def first_improving_swap(
                         lower[kk] = threshold
             continue
         n_added = 0
-        for i in range(n_own, p):
-            if _wins(x, dist[i], caps[i], rivals[i]):
+        for i in range(scan.n_own, p):
+            if _wins(x, dist[i], caps[i], scan.rivals[i]):
                 added[n_added] = pts[i]
                 n_added += 1
-        ok = _own_fits(
-            xyz,
-            pts,
-            caps,
-            rivals,
-            n_own,
-            x,
-            dist,
-            own_hull,
-            added[:n_added],
-            max_span_rad,
-        )
+        ok = _own_fits(xyz, scan, own_hull, x, dist, added[:n_added], max_span_rad)
         if ok:
             ok = _receivers_fit(
-                xyz,
-                pts,
-                caps,
-                rivals,
-                n_own,
-                x,
-                dist,
-                receiver,
-                nbr_indptr,
-                nbr_members,
-                hull_indptr,
-                hull_sites,
-                added[:n_added],
-                moving,
-                max_span_rad,
+                xyz, scan, nbrs, x, dist, added[:n_added], moving, max_span_rad
             )
         if ok:
-            if not steepest:
-                return t, g, n_rejected
             best_t = t
             best_g = g
             threshold = g
             continue
-        n_rejected += 1
-        if n_rejected >= max_rejected:
+        n_refused += 1
+        if n_refused >= max_refused:
             break
-    return best_t, best_g, n_rejected
+    return best_t, best_g, n_refused
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def scan_clusters(
-    xyz,
-    reps,
-    alive,
-    radius,
-    j,
-    rival_reach,
-    max_span_rad,
-    pool,
-    start,
-    hull_pool,
-    hull_start,
-    hull_end,
-):
-    """Clusters that a swap scan of cluster ``j`` reads (all other alive ones within
+def scan_clusters(xyz, clusters, j, rival_reach, max_span_rad, members, hulls):
+    """The clusters a swap scan of cluster ``j`` reads (other alive ones within
     3 ``max_span_rad`` of its representative, in id order).
 
-    Cluster ``c``'s members are ``pool[start[c] : start[c + 1]]`` here for
-    ``start`` of shape (2 k,), the end of cluster ``c`` at ``start[k + c]``; its
-    hull vertices likewise in ``hull_pool`` and ``hull_start`` (-1: not known yet).
-    The hulls of ``nbr`` not known yet are computed and appended at ``hull_end``
-    (``hull_pool`` must have room for every member of ``nbr``).
+    The hulls of the neighbours not known yet are computed and appended to
+    ``hulls`` (which must have room for every member of the neighbours).
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (n_sites, 3)
+    clusters : Clusters
+    j : int
+        The scanned cluster.
+    rival_reach : float
+        Clusters within this of ``reps[j]`` may hold a member's rival.
+    max_span_rad : float
+    members : MemberPool
+    hulls : HullPool
+        Updated in place.
 
     Returns
     -------
-    nbr, nbr_indptr, nbr_members : ndarray
-        Those within ``rival_reach`` (rivals of members a candidate could lose),
-        and their members in CSR form.
+    nbrs : Neighbours
+        Clusters within ``rival_reach`` (rivals of members a candidate could lose).
     gathered : ndarray
-        Members of those ``c`` within ``2 radius[c] + radius[j]`` (whose events
-        could move in), cluster by cluster.
-    hull_indptr, hull_sites : ndarray
-        Hull vertices of ``nbr`` in CSR form.
-    hull_end : int
-        New end of ``hull_pool``.
+        Members of the clusters ``c`` within ``2 radius[c] + radius[j]`` (whose
+        events could move in), cluster by cluster.
     """
+    reps, alive, radius = clusters.reps, clusters.alive, clusters.radius
+    pool, start = members.sites, members.bounds
+    hull_pool, hull_start = hulls.sites, hulls.bounds
+    hull_end = hulls.end[0]
     rep = reps[j]
     n = reps.shape[0]
     nbr = np.empty(n, dtype=np.int64)
@@ -553,46 +556,48 @@ def scan_clusters(
     for t in range(n_nbr):
         c = nbr[t]
         if hull_start[c] < 0:
-            h = _hull_or_all(xyz, nbr_members[nbr_indptr[t] : nbr_indptr[t + 1]])
+            h = hull_or_all(xyz, nbr_members[nbr_indptr[t] : nbr_indptr[t + 1]])
             hull_pool[hull_end : hull_end + h.shape[0]] = h
             hull_start[c] = hull_end
             hull_end += h.shape[0]
             hull_start[n + c] = hull_end
         hull_indptr[t + 1] = hull_indptr[t] + hull_start[n + c] - hull_start[c]
+    hulls.end[0] = hull_end
     hull_sites = np.empty(hull_indptr[n_nbr], dtype=np.int64)
     for t in range(n_nbr):
         c = nbr[t]
         hull_sites[hull_indptr[t] : hull_indptr[t + 1]] = hull_pool[
             hull_start[c] : hull_start[n + c]
         ]
-    return (
-        nbr[:n_nbr].copy(),
-        nbr_indptr,
-        nbr_members,
-        gathered,
-        hull_indptr,
-        hull_sites,
-        hull_end,
+    nbrs = Neighbours(
+        nbr[:n_nbr].copy(), nbr_indptr, nbr_members, hull_indptr, hull_sites
     )
+    return nbrs, gathered
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def scan_points(
-    xyz, w, reps, labels, dist, own, rep, r_j, nbr_reps, gathered, hull_min
-):
-    """Points, caps and rivals of a swap scan of the cluster with members ``own``
-    (representative ``rep``, members within ``r_j`` of it), for
-    :func:`first_improving_swap`.
+def scan_points(xyz, w, clusters, own, rep, r_j, nbr_reps, gathered, hull_min):
+    """The events a new representative of the cluster with members ``own``
+    (representative ``rep``, members within ``r_j`` of it) can affect, for
+    :func:`best_swap`.
 
     ``gathered`` are the events of the clusters whose events could move in; only
     those within their distance plus ``r_j`` of ``rep`` are kept, and when more
     than ``hull_min`` remain, only those within their distance of the hull of
-    ``own`` (:func:`within_reach`). Returns ``(which, caps_own, outsiders, pts, caps,
-    rivals, current, cand)``: the nearest of ``nbr_reps`` to each member and its
-    distance, the kept events, the points and caps (members first), the
-    rival sites (-1: none), the objective ``M`` of members and kept events, and
-    the positions in ``own`` of the candidates (all but ``rep``).
+    ``own`` (:func:`within_reach`). An own event's cap is its distance to the
+    nearest of ``nbr_reps`` (its rival), a kept event's its current distance
+    (its rival, its own representative).
+
+    Returns
+    -------
+    scan : ScanPoints
+        Members then kept events, with caps, rivals (-1: none), the position in
+        ``nbr_reps`` of each member's rival, and the candidates (all members but
+        ``rep``).
+    current : float
+        The objective ``M`` of the members and the kept events now.
     """
+    reps, labels, dist = clusters.reps, clusters.labels, clusters.dist
     n_own = own.shape[0]
     which, caps_own = nearest_of_list(xyz, own, nbr_reps)
     m = gathered.shape[0]
@@ -637,7 +642,97 @@ def scan_points(
         w_out[s] = w[i]
     # np.dot as in numpy (the same BLAS sum), so the threshold is bit-identical.
     current = np.dot(w_own, d_own) + np.dot(w_out, d_out)
-    return which, caps_own, outsiders, pts, caps, rivals, current, cand[:n_cand].copy()
+    scan = ScanPoints(pts, caps, rivals, n_own, which, cand[:n_cand].copy())
+    return scan, current
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def scan_cluster(
+    xyz,
+    w,
+    clusters,
+    j,
+    members,
+    hulls,
+    own_hull,
+    order,
+    max_span_rad,
+    hull_min,
+    moving,
+    max_refused,
+):
+    """A whole swap scan of cluster ``j``: :func:`scan_clusters`,
+    :func:`scan_points`, then :func:`best_swap` against the current objective (less
+    a relative tolerance of 1e-10).
+
+    Rivals (nearest other representatives) matter only for members that some
+    candidate, at most the span away, could lose, so neighbours are the clusters
+    within ``radius[j] + spans[j]``; events of cluster c can move in only if c's
+    representative is within ``2 radius[c] + radius[j]`` of j's, and then only if
+    within their distance plus ``radius[j]`` of it (next to a dense cluster, and
+    with more than ``hull_min`` of them, sharper: within their distance of the
+    hull of j).
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (n_sites, 3)
+    w : ndarray of shape (n_sites,)
+    clusters : Clusters
+    j : int
+    members : MemberPool
+    hulls : HullPool
+        Must have room for the hulls of every other cluster; updated in place.
+    own_hull : ndarray
+        Positions of cluster j's hull vertices in its sorted members.
+    order : ndarray of shape (n_members - 1,)
+        Visiting order over the candidates (the members but the representative).
+    max_span_rad : float
+    hull_min : int
+    moving : ndarray of shape (n_sites,), bool
+        Scratch flags, all False on entry and on return.
+    max_refused : int
+        See :func:`best_swap`.
+
+    Returns
+    -------
+    ScanOutcome
+    """
+    k = clusters.reps.shape[0]
+    own = members.sites[members.bounds[j] : members.bounds[k + j]]
+    rep = clusters.reps[j]
+    r_j = clusters.radius[j]
+    nbrs, gathered = scan_clusters(
+        xyz, clusters, j, r_j + clusters.spans[j], max_span_rad, members, hulls
+    )
+    nbr_reps = clusters.reps[nbrs.ids]
+    scan, current = scan_points(
+        xyz, w, clusters, own, rep, r_j, nbr_reps, gathered, hull_min
+    )
+    if scan.cand.shape[0] != order.shape[0]:
+        raise ValueError("order must visit every member but the representative")
+    threshold = current - (1e-10 * current + 1e-300)
+    t, _, n_refused = best_swap(
+        xyz,
+        w,
+        scan,
+        own_hull,
+        nbrs,
+        order,
+        threshold,
+        max_span_rad,
+        moving,
+        max_refused,
+    )
+    x = scan.pts[scan.cand[order[t]]] if t >= 0 else -1
+    n_own = scan.n_own
+    return ScanOutcome(
+        x,
+        n_refused,
+        nbrs.ids,
+        scan.receiver,
+        scan.caps[:n_own],
+        scan.pts[n_own:],
+    )
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)

@@ -20,11 +20,17 @@ from skgeoclust._kernels.sphere import (
     nearest_of_list,
 )
 from skgeoclust._kernels.swap_scan import (
-    first_improving_swap,
+    Clusters,
+    HullPool,
+    MemberPool,
+    Neighbours,
+    ScanPoints,
+    best_swap,
+    mark_dirty_near,
+    scan_cluster,
     scan_clusters,
     scan_points,
     split_for_move,
-    within_reach_of_sites,
 )
 from skgeoclust.geometry import latlon_to_unit_vectors
 
@@ -67,95 +73,77 @@ def _rival_sites(which, nbr_reps):
     return np.where(which >= 0, nbr_reps[np.maximum(which, 0)], -1)
 
 
+def _one_empty_neighbour(n_own):
+    """Neighbours: one empty cluster, which every own event would leave for."""
+    empty = np.empty(0, dtype=np.int64)
+    zeros = np.zeros(2, dtype=np.int64)
+    return np.zeros(n_own, dtype=np.int64), Neighbours(
+        zeros, zeros, empty, zeros, empty
+    )
+
+
 @pytest.mark.parametrize("limit", [np.pi, 0.05])
 @given(
     seed=st.integers(0, 2**32 - 1), n_own=st.integers(2, 30), n_out=st.integers(0, 30)
 )
-def test_first_improving_swap_objective_equals_numpy(limit, seed, n_own, n_out):
+def test_best_swap_objective_equals_numpy(limit, seed, n_own, n_out):
     # limit = 0.05 rad exceeds every distance here (no span refusal) and turns on
     # the convexity bounds of the pruning; pi turns them off.
     rng = np.random.default_rng(seed)
     p = n_own + n_out
     xyz = _cap(rng, p, -30.0, 170.0, 0.3)
     w = rng.uniform(0.1, 2.0, p)
-    pts = np.arange(p, dtype=np.int64)
     caps = rng.uniform(0.0, 0.01, p)
     caps[rng.random(p) < 0.2] = np.inf
-    rivals = np.full(p, -1, dtype=np.int64)
-    cand = np.arange(n_own, dtype=np.int64)
+    receiver, nbrs = _one_empty_neighbour(n_own)
+    scan = ScanPoints(
+        np.arange(p, dtype=np.int64),
+        caps,
+        np.full(p, -1, dtype=np.int64),
+        n_own,
+        receiver,
+        np.arange(n_own, dtype=np.int64),
+    )
     order = rng.permutation(n_own).astype(np.int64)
-    g_all = (np.minimum(_chord_angles(xyz)[:, :], caps[None, :]) * w).sum(axis=1)
+    g_all = (np.minimum(_chord_angles(xyz), caps[None, :]) * w).sum(axis=1)
     ranked = np.sort(g_all[:n_own])
     threshold = 0.5 * (ranked[n_own // 2 - 1] + ranked[n_own // 2])  # between values
-
-    def scan(steepest):
-        return first_improving_swap(
-            xyz,
-            w,
-            pts,
-            caps,
-            rivals,
-            n_own,
-            cand,
-            order,
-            0,
-            threshold,
-            np.zeros(n_own),
-            limit,
-            # Own events that x loses go to one (empty) neighbouring cluster.
-            np.zeros(n_own, dtype=np.int64),
-            np.zeros(2, dtype=np.int64),
-            np.empty(0, dtype=np.int64),
-            np.zeros(p, dtype=bool),
-            np.arange(n_own, dtype=np.int64),
-            np.zeros(2, dtype=np.int64),
-            np.empty(0, dtype=np.int64),
-            10**9,
-            steepest,
-        )
-
-    t, g, _ = scan(False)
-    improving = g_all[cand[order]] < threshold
-    if improving.any():
-        first = int(np.argmax(improving))
-        # Pruning never skips a candidate that improves: the first one is found.
-        assert t == first
-        assert g == pytest.approx(g_all[cand[order[t]]], rel=1e-12)
-        # Steepest mode: pruning never skips the best one.
-        t, g, _ = scan(True)
+    own_hull = np.arange(n_own, dtype=np.int64)
+    moving = np.zeros(p, dtype=bool)
+    t, g, n_refused = best_swap(
+        xyz, w, scan, own_hull, nbrs, order, threshold, limit, moving, 10**9
+    )
+    assert n_refused == 0 and not moving.any()
+    if (g_all[:n_own] < threshold).any():
+        # Pruning never skips the best candidate.
         assert g == pytest.approx(g_all[:n_own].min(), rel=1e-12)
-        assert g_all[cand[order[t]]] == pytest.approx(g, rel=1e-12)
+        assert g_all[scan.cand[order[t]]] == pytest.approx(g, rel=1e-12)
     else:
         assert t == -1
-        assert scan(True)[0] == -1
 
 
-def test_first_improving_swap_rejects_a_swap_breaking_a_span():
+def test_best_swap_refuses_a_swap_breaking_a_span():
     # Own cluster {0, 1, 2} on a line; site 3 of a neighbour would move in and make
     # the cluster wider than the limit, so the improving candidate 2 is refused.
     xyz = latlon_to_unit_vectors([0.0] * 4, [0.0, 0.1, 0.2, 0.35])
-    w = np.ones(4)
-    pts = np.arange(4, dtype=np.int64)
     deg = np.radians(1.0)
-    caps = np.array([np.inf, np.inf, np.inf, 0.3 * deg])
-    rivals = np.array([-1, -1, -1, 9], dtype=np.int64)
-    cand = np.array([2], dtype=np.int64)
-    args = (xyz, w, pts, caps, rivals, 3, cand, np.zeros(1, dtype=np.int64), 0, 1.0)
-    tail = (
+    scan = ScanPoints(
+        np.arange(4, dtype=np.int64),
+        np.array([np.inf, np.inf, np.inf, 0.3 * deg]),
+        np.array([-1, -1, -1, 9], dtype=np.int64),
+        3,
         np.full(3, -1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.empty(0, dtype=np.int64),
-        np.zeros(4, dtype=bool),
-        np.arange(3, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.empty(0, dtype=np.int64),
-        10**9,
-        False,
+        np.array([2], dtype=np.int64),
     )
-    t, _, _ = first_improving_swap(*args, np.zeros(1), 0.5 * deg, *tail)
-    assert t == 0
-    t, _, rejected = first_improving_swap(*args, np.zeros(1), 0.3 * deg, *tail)
-    assert t == -1 and rejected == 1
+    empty = np.empty(0, dtype=np.int64)
+    zero = np.zeros(1, dtype=np.int64)
+    nbrs = Neighbours(empty, zero, empty, zero, empty)
+    args = (np.ones(4), scan, np.arange(3, dtype=np.int64), nbrs, zero, 1.0)
+    moving = np.zeros(4, dtype=bool)
+    t, _, n_refused = best_swap(xyz, *args, 0.5 * deg, moving, 10**9)
+    assert t == 0 and n_refused == 0
+    t, _, n_refused = best_swap(xyz, *args, 0.3 * deg, moving, 10**9)
+    assert t == -1 and n_refused == 1
 
 
 @given(
@@ -165,7 +153,8 @@ def test_first_improving_swap_rejects_a_swap_breaking_a_span():
     limit=st.sampled_from([0.01, 0.03, 0.1]),
 )
 def test_scan_clusters_equals_numpy(seed, n, k, limit):
-    rng, xyz, _, reps, _, _, members, radius, alive = _state(seed, n, k)
+    rng, xyz, _, reps, labels, dist, members, radius, alive = _state(seed, n, k)
+    clusters = Clusters(reps, alive, radius, np.zeros(k), labels, dist)
     # Pool with stale copies in between, as after appends.
     pool, bounds = [], np.zeros(2 * k, dtype=np.int64)
     for c in rng.permutation(k):
@@ -185,21 +174,9 @@ def test_scan_clusters_equals_numpy(seed, n, k, limit):
         hull_pool[end : end + h.shape[0]] = h
         hull_bounds[c], hull_bounds[k + c] = end, end + h.shape[0]
         end += h.shape[0]
-    nbr, nbr_indptr, nbr_members, gathered, hull_indptr, hull_sites, end = (
-        scan_clusters(
-            xyz,
-            reps,
-            alive,
-            radius,
-            j,
-            rival_reach,
-            limit,
-            pool,
-            bounds,
-            hull_pool,
-            hull_bounds,
-            end,
-        )
+    hulls = HullPool(hull_pool, hull_bounds, np.array([end]))
+    nbrs, gathered = scan_clusters(
+        xyz, clusters, j, rival_reach, limit, MemberPool(pool, bounds), hulls
     )
     gap = angles_to(xyz, reps, reps[j])
     near = (gap <= 3.0 * limit * (1.0 + 1e-9)) & alive
@@ -208,19 +185,21 @@ def test_scan_clusters_equals_numpy(seed, n, k, limit):
     gap = gap[around]
     want_nbr = around[gap <= rival_reach * (1.0 + 1e-9) + 1e-12]
     sources = around[gap <= (2.0 * radius[around] + radius[j]) * (1.0 + 1e-9) + 1e-12]
-    assert_array_equal(nbr, want_nbr)
+    assert_array_equal(nbrs.ids, want_nbr)
     sizes = [members[c].shape[0] for c in want_nbr]
-    assert_array_equal(nbr_indptr, np.concatenate([[0], np.cumsum(sizes)]))
+    assert_array_equal(nbrs.indptr, np.concatenate([[0], np.cumsum(sizes)]))
     assert_array_equal(
-        nbr_members, np.concatenate([members[c] for c in want_nbr] + [[]])
+        nbrs.members, np.concatenate([members[c] for c in want_nbr] + [[]])
     )
     assert_array_equal(gathered, np.concatenate([members[c] for c in sources] + [[]]))
-    hulls = [hull_vertices(xyz, members[c]) for c in want_nbr]
-    assert_array_equal(hull_indptr, np.cumsum([0] + [h.shape[0] for h in hulls]))
-    assert_array_equal(hull_sites, np.concatenate([*hulls, []]))
-    for c, h in zip(want_nbr, hulls):
+    want_hulls = [hull_vertices(xyz, members[c]) for c in want_nbr]
+    assert_array_equal(
+        nbrs.hull_indptr, np.cumsum([0] + [h.shape[0] for h in want_hulls])
+    )
+    assert_array_equal(nbrs.hull_sites, np.concatenate([*want_hulls, []]))
+    for c, h in zip(want_nbr, want_hulls):
         assert_array_equal(hull_pool[hull_bounds[c] : hull_bounds[k + c]], h)
-        assert hull_bounds[k + c] <= end
+        assert hull_bounds[k + c] <= hulls.end[0]
 
 
 @given(
@@ -230,14 +209,15 @@ def test_scan_clusters_equals_numpy(seed, n, k, limit):
     hull_min=st.sampled_from([0, 5, 10**6]),
 )
 def test_scan_points_equals_numpy(seed, n, k, hull_min):
-    rng, xyz, w, reps, labels, dist, members, radius, _ = _state(seed, n, k)
+    rng, xyz, w, reps, labels, dist, members, radius, alive = _state(seed, n, k)
+    clusters = Clusters(reps, alive, radius, np.zeros(k), labels, dist)
     j = int(rng.integers(k))
     own, rep = members[j], reps[j]
     others = np.setdiff1d(np.arange(k), [j])
     nbr = others[rng.random(others.shape[0]) < 0.7]
     gathered = np.concatenate([members[c] for c in others] + [[]]).astype(np.int64)
-    got = scan_points(
-        xyz, w, reps, labels, dist, own, rep, radius[j], reps[nbr], gathered, hull_min
+    scan, current = scan_points(
+        xyz, w, clusters, own, rep, radius[j], reps[nbr], gathered, hull_min
     )
     which, caps_own = nearest_of_list(xyz, own, reps[nbr])
     d_out = dist[gathered]
@@ -247,15 +227,66 @@ def test_scan_points_equals_numpy(seed, n, k, hull_min):
         reach = within_reach(xyz, own, outsiders, d_out, 1e-9)
         outsiders, d_out = outsiders[reach], d_out[reach]
     own_rivals = _rival_sites(which, reps[nbr])
-    current = float(w[own] @ dist[own] + w[outsiders] @ d_out)
-    assert_array_equal(got[0], which)
-    assert_array_equal(got[1], caps_own)
-    assert_array_equal(got[2], outsiders)
-    assert_array_equal(got[3], np.concatenate([own, outsiders]))
-    assert_array_equal(got[4], np.concatenate([caps_own, d_out]))
-    assert_array_equal(got[5], np.concatenate([own_rivals, reps[labels[outsiders]]]))
-    assert got[6] == current
-    assert_array_equal(got[7], (own != rep).nonzero()[0])
+    assert scan.n_own == own.shape[0]
+    assert_array_equal(scan.receiver, which)
+    assert_array_equal(scan.pts, np.concatenate([own, outsiders]))
+    assert_array_equal(scan.caps, np.concatenate([caps_own, d_out]))
+    assert_array_equal(
+        scan.rivals, np.concatenate([own_rivals, reps[labels[outsiders]]])
+    )
+    assert_array_equal(scan.cand, (own != rep).nonzero()[0])
+    assert current == float(w[own] @ dist[own] + w[outsiders] @ d_out)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(8, 150),
+    k=st.integers(1, 8),
+    limit=st.sampled_from([0.02, 0.05, 0.2]),
+)
+def test_scan_cluster_is_the_three_steps(seed, n, k, limit):
+    rng, xyz, w, reps, labels, dist, members, radius, alive = _state(seed, n, k)
+    spans = np.array([_chord_angles(xyz[m]).max() for m in members])
+    clusters = Clusters(reps, alive, radius, spans, labels, dist)
+    j = int(rng.integers(k))
+    alive[j] = True
+    bounds = np.concatenate([[0], np.cumsum([m.shape[0] for m in members])])
+    pool = MemberPool(
+        np.concatenate(members).astype(np.int64),
+        np.concatenate([bounds[:-1], bounds[1:]]).astype(np.int64),
+    )
+    own, rep = members[j], reps[j]
+    own_hull = np.searchsorted(own, hull_vertices(xyz, own))
+    order = rng.permutation(own.shape[0] - 1)
+    moving = np.zeros(n, dtype=bool)
+
+    def hulls():
+        return HullPool(
+            np.empty(2 * n + 8, dtype=np.int64),
+            np.full(2 * k, -1, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+        )
+
+    found = scan_cluster(
+        xyz, w, clusters, j, pool, hulls(), own_hull, order, limit, 20, moving, 4
+    )
+    nbrs, gathered = scan_clusters(
+        xyz, clusters, j, radius[j] + spans[j], limit, pool, hulls()
+    )
+    scan, current = scan_points(
+        xyz, w, clusters, own, rep, radius[j], reps[nbrs.ids], gathered, 20
+    )
+    threshold = current - (1e-10 * current + 1e-300)
+    t, _, n_refused = best_swap(
+        xyz, w, scan, own_hull, nbrs, order, threshold, limit, moving, 4
+    )
+    assert found.x == (own[scan.cand[order[t]]] if t >= 0 else -1)
+    assert found.n_refused == n_refused
+    assert_array_equal(found.nbr_ids, nbrs.ids)
+    assert_array_equal(found.receiver, scan.receiver)
+    assert_array_equal(found.caps_own, scan.caps[: own.shape[0]])
+    assert_array_equal(found.outsiders, scan.pts[own.shape[0] :])
+    assert not moving.any()
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(8, 150), k=st.integers(1, 8))
@@ -302,5 +333,6 @@ def test_within_reach_of_sites_matches_the_dense_rule(seed, n_sites):
     )
     reach = np.maximum(2 * radii[:, None], spans) + radius
     expected = dirty | ((angle <= reach * (1 + 1e-9) + 1e-12).any(axis=0) & alive)
-    within_reach_of_sites(xyz, sites, radii, reps, spans, radius, alive, dirty)
+    clusters = Clusters(reps, alive, radius, spans, np.empty(0), np.empty(0))
+    mark_dirty_near(xyz, sites, radii, clusters, dirty)
     np.testing.assert_array_equal(dirty, expected)
