@@ -58,6 +58,18 @@ def angles_to(xyz, sites, target):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
+def angles_to_representatives(xyz, indptr, sites, reps):
+    """Central angle of every site of a CSR layout to its cluster's representative:
+    ``out[s]`` for ``sites[s]`` of cluster ``c`` (``indptr[c] <= s < indptr[c + 1]``)
+    is the angle to ``reps[c]``, shape (len(sites),)."""
+    out = np.empty(sites.shape[0])
+    for c in range(indptr.shape[0] - 1):
+        for s in range(indptr[c], indptr[c + 1]):
+            out[s] = angle_between(xyz, sites[s], reps[c])
+    return out
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
 def mean_direction(xyz, idx):
     """Normalised mean direction and whether every site is within 40 degrees of it."""
     m = idx.shape[0]

@@ -16,7 +16,11 @@ from sklearn.utils.validation import (
 
 from skgeoclust._kernels.medoid import medoids_of_clusters
 from skgeoclust._kernels.spans import spans_of_clusters
-from skgeoclust._kernels.sphere import angles_to, edge_angles, nearest_representative
+from skgeoclust._kernels.sphere import (
+    angles_to_representatives,
+    edge_angles,
+    nearest_representative,
+)
 from skgeoclust._kernels.unionfind import connected_components
 from skgeoclust.cluster._kmedoids_group import _csr, fit_group
 from skgeoclust.cluster._spherical_delaunay import spherical_delaunay_edges
@@ -252,9 +256,15 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
             if done.size
             else np.empty(0, dtype=np.int64)
         )
-        rep_parts = [medoids_of_clusters(xyz, w, sub_indptr, sub_sites, priority)]
+        done_reps = medoids_of_clusters(xyz, w, sub_indptr, sub_sites, priority)
+        rep_parts = [done_reps]
+        span_parts = [group_spans[done]]
         cluster_of_site = np.empty(n_sites, dtype=np.int64)
         cluster_of_site[sub_sites] = np.repeat(np.arange(done.shape[0]), sizes[done])
+        site_dist = np.empty(n_sites)
+        site_dist[sub_sites] = angles_to_representatives(
+            xyz, sub_indptr, sub_sites, done_reps
+        )
 
         # 4. The other groups: subdivision and k-medoid optimisation, in parallel.
         todo = np.flatnonzero(group_spans > max_span_rad)
@@ -268,7 +278,9 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         self.n_iter_ = 1
         for s, res in zip(group_sites, results):
             cluster_of_site[s] = res.labels + n_done
+            site_dist[s] = res.distances
             rep_parts.append(s[res.representatives])
+            span_parts.append(res.spans)
             n_done += res.representatives.shape[0]
             self.n_iter_ = max(self.n_iter_, res.n_iter)
         rep_sites = np.concatenate(rep_parts).astype(np.int64)
@@ -278,13 +290,8 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         relabel = np.empty_like(by_site)
         relabel[by_site] = np.arange(by_site.shape[0])
         rep_sites = rep_sites[by_site]
+        spans = np.concatenate(span_parts)[by_site]
         site_labels = relabel[cluster_of_site]
-        c_indptr, c_order = _csr(site_labels, rep_sites.shape[0])
-        spans, _ = spans_of_clusters(xyz, c_indptr, c_order, max_span_rad)
-        site_dist = np.empty(n_sites)
-        for c in range(rep_sites.shape[0]):
-            members = c_order[c_indptr[c] : c_indptr[c + 1]]
-            site_dist[members] = angles_to(xyz, members, rep_sites[c])
 
         self.labels_ = site_labels[inverse]
         self.groups_ = groups[inverse]
