@@ -182,7 +182,7 @@ class _Group:
         self.members = [
             start.members[start.indptr[c] : start.indptr[c + 1]] for c in range(k)
         ]
-        self._repool()
+        self._pool, self._pool_end = self._pooled_members()
         # Hull vertices (cached until the cluster changes), and their positions in
         # the sorted members.
         self._hulls = HullPool(
@@ -204,18 +204,19 @@ class _Group:
         self._flag = np.zeros(n_sites, dtype=bool)
 
     # -- helpers ------------------------------------------------------------------
-    def _repool(self, room=0):
-        """Copy ``self.members`` into one flat pool with room to append to."""
+    def _pooled_members(self, room=0):
+        """``self.members`` copied into one flat pool with room to append to, and
+        the end of the copies."""
         k = len(self.members)
         sizes = np.array([m.shape[0] for m in self.members], dtype=np.int64)
         bounds = np.zeros(2 * k, dtype=np.int64)
         np.cumsum(sizes[:-1], out=bounds[1:k])
         bounds[k:] = bounds[:k] + sizes
-        self._pool_end = int(sizes.sum())
-        sites = np.empty(4 * (self._pool_end + room) + 64, dtype=np.int64)
+        end = int(sizes.sum())
+        sites = np.empty(4 * (end + room) + 64, dtype=np.int64)
         if k:
-            np.concatenate(self.members, out=sites[: self._pool_end])
-        self._pool = MemberPool(sites, bounds)
+            np.concatenate(self.members, out=sites[:end])
+        return MemberPool(sites, bounds), end
 
     def _set_members(self, c, members):
         """Make ``members`` (sorted) cluster ``c``'s events."""
@@ -223,7 +224,7 @@ class _Group:
         n = members.shape[0]
         end = self._pool_end
         if end + n > self._pool.sites.shape[0]:
-            self._repool(n)
+            self._pool, self._pool_end = self._pooled_members(n)
             return
         self._pool.sites[end : end + n] = members
         self._pool.bounds[c] = end
