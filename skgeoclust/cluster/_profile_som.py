@@ -13,14 +13,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgeoclust._kernels.som import (
-    best_matching_units,
-    best_matching_units_parallel,
-    train_online,
-)
-
-#: Below this many multiply-adds, the winner search runs on one thread.
-_PARALLEL_WORK = 2_000_000
+from skgeoclust._kernels.som import train_online
+from skgeoclust.cluster._kmeans_core import nearest_two
 
 #: minisom's rectangular topographic-error threshold (diagonal neighbours count as
 #: adjacent).
@@ -34,17 +28,12 @@ class _Winners(NamedTuple):
 
 
 def _winners(X, codebook):
-    """Best and second-best node (flat index) and distance to the best, per sample."""
-    n = X.shape[0]
-    bmu = np.empty(n, dtype=np.int64)
-    second = np.empty(n, dtype=np.int64)
-    sq = np.empty(n, dtype=np.float64)
+    """Best and second-best node (flat index) and distance to the best, per sample
+    (the k-means assignment with its runner-up, every Numba thread allowed)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     codebook = np.ascontiguousarray(codebook, dtype=np.float64)
-    serial = X.shape[0] * codebook.shape[0] * X.shape[1] < _PARALLEL_WORK
-    kernel = best_matching_units if serial else best_matching_units_parallel
-    kernel(X, codebook, bmu, second, sq)
-    return _Winners(bmu, second, np.sqrt(sq))
+    bmu, second, sq_dist = nearest_two(X, codebook)
+    return _Winners(bmu, second, np.sqrt(sq_dist))
 
 
 def _grid_shape(grid_size, n_samples):
