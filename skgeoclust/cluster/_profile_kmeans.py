@@ -346,6 +346,7 @@ class ProfileKMeans(
                 )
             result = self._fit_k(X, int(self.n_clusters), seed)
             n_clusters = int(self.n_clusters)
+            ks = distortions = None
         else:
             ks = self._k_range(n_samples)
             if ks.size < 3:
@@ -375,14 +376,18 @@ class ProfileKMeans(
                 )
             n_clusters = int(knee)
             result = results[int(np.flatnonzero(ks == n_clusters)[0])]
-            self.distortions_ = distortions
-            self.n_clusters_range_ = ks
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
         self.inertia_ = result.inertia
         self.n_iter_ = result.n_iter
         self.n_clusters_ = n_clusters
         self._n_features_out = n_clusters
+        if ks is None:  # a fixed k: no curve, not even a previous fit's
+            self.__dict__.pop("distortions_", None)
+            self.__dict__.pop("n_clusters_range_", None)
+        else:
+            self.distortions_ = distortions
+            self.n_clusters_range_ = ks
         return self
 
     def _transform(self, X):

@@ -262,7 +262,9 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         else:
             order = np.arange(self.n_iterations) % n_samples
             if self.random_order:
-                # minisom shuffles with its own generator, after initialisation.
+                # MiniSom.train(random_order=True) shuffles with the generator it
+                # seeded and drew the initial weights from; minisom has no public
+                # handle on it, and the same codebook needs the same permutation.
                 som._random_generator.shuffle(order)
             weights_t = np.ascontiguousarray(
                 som.get_weights().reshape(grid_x * grid_y, n_features).T,
@@ -375,6 +377,6 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         check_is_fitted(self)
         grid_x, grid_y = self.grid_shape_
         som = self._new_minisom(grid_x, grid_y, self.codebook_.shape[-1], 0)
-        # minisom has no public setter for the weights.
-        som._weights = self.codebook_.copy()
+        # minisom has no weight setter; get_weights() hands out the map's own array.
+        som.get_weights()[...] = self.codebook_
         return som

@@ -237,7 +237,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         w = np.bincount(inverse, weights=sample_weight, minlength=n_sites)
 
         # 1-2. Tessellation and event groups.
-        src, dst, self.neighbor_graph_ = spherical_delaunay_edges(xyz, max_span_rad)
+        src, dst, neighbor_graph = spherical_delaunay_edges(xyz, max_span_rad)
         keep = edge_angles(xyz, src, dst) <= max_span_rad
         groups = connected_components(n_sites, src, dst, keep)
         n_groups = int(groups.max()) + 1
@@ -275,14 +275,14 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
             for g, s in zip(todo, group_sites)
         )
         n_done = done.shape[0]
-        self.n_iter_ = 1
+        n_iter = 1
         for s, res in zip(group_sites, results):
             cluster_of_site[s] = res.labels + n_done
             site_dist[s] = res.distances
             rep_parts.append(s[res.representatives])
             span_parts.append(res.spans)
             n_done += res.representatives.shape[0]
-            self.n_iter_ = max(self.n_iter_, res.n_iter)
+            n_iter = max(n_iter, res.n_iter)
         rep_sites = np.concatenate(rep_parts).astype(np.int64)
 
         # Number clusters by their medoid site (this is predict's tie order).
@@ -294,6 +294,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         site_labels = relabel[cluster_of_site]
 
         self.labels_ = site_labels[inverse]
+        self.neighbor_graph_ = neighbor_graph
         self.groups_ = groups[inverse]
         self.n_groups_ = n_groups
         self.medoid_indices_ = first[rep_sites]
@@ -301,6 +302,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         self.n_clusters_ = int(rep_sites.shape[0])
         self.spans_ = spans * EARTH_RADIUS_KM
         self.inertia_ = float(sample_weight @ site_dist[inverse]) * EARTH_RADIUS_KM
+        self.n_iter_ = n_iter
         return self
 
     def _nearest_medoid(self, X):
