@@ -59,7 +59,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     Parameters
     ----------
     max_span_km : float, default=55.6
-        Largest allowed span of a cluster in km (the document's D_max): 55.6 km is
+        Largest allowed span of a cluster in km (the maximum span D_max): 55.6 km is
         0.5 degree of arc on a sphere of radius 6371.0 km (111.19 km per degree).
         It also sets the event groups: events closer than this are linked.
     max_iter : int, default=100
@@ -124,23 +124,24 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     great-circle distances on a sphere of radius 6371.0 km. Events with the same
     epicentre always share a cluster (they are processed as one weighted site).
 
-    Steps, following the document: (1) spherical Delaunay tessellation; (2) event
-    groups; (3) per group wider than ``max_span_km``, recursive medial-axis
-    subdivision (split by the great circle equidistant from the ends of the span),
-    exact weighted medoid of each part, and consistency (each event to its nearest
-    medoid); (4) k-medoid optimisation: each member of a cluster is tested as its
-    representative, with the change of M(C) summed over the events that move into
-    the cluster and the cluster's own events that stay or move out; an improving
-    swap is rejected if any affected cluster's span would exceed ``max_span_km``;
-    then adjacent clusters whose union spans at most ``max_span_km`` are merged
-    (the merge is kept if consistency then leaves every span within the limit);
-    passes repeat until nothing changes; (5) the final fix-up, which the document
-    leaves undescribed, is here: reassign every event to its nearest medoid and,
-    should a cluster then exceed the span, split it along its medial axis and
-    repeat. Groups are independent and run in parallel (``n_jobs``).
+    Steps, following the original algorithm: (1) spherical Delaunay tessellation;
+    (2) event groups; (3) per group wider than ``max_span_km``, recursive
+    medial-axis subdivision (split by the great circle equidistant from the ends of
+    the span), exact weighted medoid of each part, and consistency (each event to
+    its nearest medoid); (4) k-medoid optimisation: each member of a cluster is
+    tested as its representative, with the change of M(C) summed over the events
+    that move into the cluster and the cluster's own events that stay or move out;
+    an improving swap is rejected if any affected cluster's span would exceed
+    ``max_span_km``; then adjacent clusters whose union spans at most
+    ``max_span_km`` are merged (the merge is kept if consistency then leaves every
+    span within the limit); passes repeat until nothing changes; (5) the final
+    fix-up, which the original algorithm leaves undescribed, is here: reassign
+    every event to its nearest medoid and, should a cluster then exceed the span,
+    split it along its medial axis and repeat. Groups are independent and run in
+    parallel (``n_jobs``).
 
-    Departures: the document tests every non-representative event against a
-    representative; here a cluster's candidates are its own members (an event of
+    Departures: the original algorithm tests every non-representative event against
+    a representative; here a cluster's candidates are its own members (an event of
     another cluster as representative of cluster j would empty cluster j around it).
     Each scan of a cluster's members makes the best span-respecting improving swap
     rather than the first (same stopping rule, a local optimum for single swaps;
@@ -164,7 +165,8 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     References
     ----------
     .. [1] Spherical k-medoid clustering of seismic events with Delaunay event
-       groups (specification document ``spherical-kmedoids-delaunay``).
+       groups: the method implemented here (tessellation, event groups, medial-axis
+       subdivision, span-constrained k-medoid swaps).
     .. [2] Newling, J. and Fleuret, F. (2017). A sub-quadratic exact medoid
        algorithm. AISTATS.
 

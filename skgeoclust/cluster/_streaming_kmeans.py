@@ -62,7 +62,8 @@ class StreamingMiniBatchKMeans(
 
     Fits k-means on data that need not fit in memory: an array, a ``numpy.memmap``,
     a Dask array or any :mod:`skgeoclust.streams` batch source (``.npy`` shards,
-    Parquet). The fit follows the seed recipe and then makes it exact:
+    Parquet). The fit follows the usual streaming recipe (a warm start on the first
+    batches, then mini-batch updates over every batch) and then makes it exact:
 
     1. warm start: k-means++ (best of ``n_init``) and Lloyd iterations on a pool of
        ``init_size`` training rows (the first batches, or a uniform sample);
@@ -93,7 +94,7 @@ default="k-means++"
         Rows in the warm-start pool. None means ``min(25_600, n_train_rows)``; an
         explicit value larger than the training set warns and uses every row.
     init_sample : {"head", "uniform"}, default="head"
-        ``"head"`` takes the pool from the first training batches (the seed recipe,
+        ``"head"`` takes the pool from the first training batches (the usual recipe,
         no extra read); ``"uniform"`` draws it uniformly from all training rows at
         the cost of one extra read of the data (use it for sorted data).
     n_passes : int, default=1
@@ -176,7 +177,7 @@ default="k-means++"
     ``O(block * n_features + init_size * n_features)`` with blocks of about
     65,536 rows.
 
-    Departures from the seed recipe: the warm start runs Lloyd to convergence on
+    Departures from the usual recipe: the warm start runs Lloyd to convergence on
     the pool (the recipe fits MiniBatchKMeans on it) and seeds the per-centre counts
     with the pool cluster sizes; the exact Lloyd passes are an addition, because
     mini-batch updates alone end 10-20 % above full-batch inertia. An empty cluster

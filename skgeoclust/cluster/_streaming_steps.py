@@ -14,7 +14,7 @@ from skgeoclust._kernels.kmeans import (
 )
 from skgeoclust.cluster._kmeans_core import assign, farthest_rows, lloyd_centers
 
-#: Default size of the warm-start pool (the seed document's S).
+#: Default size of the warm-start pool (rows; the usual streaming recipe's).
 DEFAULT_INIT_SIZE = 25_600
 #: Rows per read in the exact passes (Lloyd refinement, evaluation, labelling).
 _BLOCK_ROWS = 65_536
