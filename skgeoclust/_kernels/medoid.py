@@ -4,7 +4,7 @@
 import numpy as np
 from numba import njit
 
-from skgeoclust._kernels.sphere import angle_of_chord, mean_direction
+from skgeoclust._kernels.sphere import angle_of_chord, mean_direction, tangent_towards
 from skgeoclust.utils._config import NUMBA_CACHE
 
 
@@ -97,11 +97,9 @@ def weighted_medoid(xyz, w, idx, priority):
             f += ws[r] * d
             if narrow and d > 0.0:
                 # Unit tangent at p towards site r, weighted (minus the gradient).
-                dot = x0 * coords[0, r] + x1 * coords[1, r] + x2 * coords[2, r]
-                tx = coords[0, r] - dot * x0
-                ty = coords[1, r] - dot * x1
-                tz = coords[2, r] - dot * x2
-                tn = np.sqrt(tx * tx + ty * ty + tz * tz)
+                tx, ty, tz, tn = tangent_towards(
+                    x0, x1, x2, coords[0, r], coords[1, r], coords[2, r]
+                )
                 if tn > 0.0:
                     gx += ws[r] * tx / tn
                     gy += ws[r] * ty / tn

@@ -34,6 +34,22 @@ def _cross2(ou, ov, au, av, bu, bv):
     return (au - ou) * (bv - ov) - (av - ov) * (bu - ou)
 
 
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def _push_left_turn(u, v, hull, k, floor, p):
+    """Append point ``p`` to the chain ``hull[:k]`` of a monotone-chain hull, first
+    dropping its last points while they do not turn left (at least ``floor - 1``
+    stay); returns the new length."""
+    while k >= floor and (
+        _cross2(
+            u[hull[k - 2]], v[hull[k - 2]], u[hull[k - 1]], v[hull[k - 1]], u[p], v[p]
+        )
+        <= 0.0
+    ):
+        k -= 1
+    hull[k] = p
+    return k + 1
+
+
 @njit(cache=NUMBA_CACHE, nogil=True)
 def _outside_octagon(u, v):
     """Positions of the points not strictly inside the convex polygon spanned by the
@@ -115,39 +131,11 @@ def _hull_vertices(xyz, idx, cx, cy, cz):
     m = order.shape[0]
     hull = np.empty(2 * m, dtype=np.int64)
     k = 0
-    for s in range(m):
-        p = order[s]
-        while k >= 2 and (
-            _cross2(
-                u[hull[k - 2]],
-                v[hull[k - 2]],
-                u[hull[k - 1]],
-                v[hull[k - 1]],
-                u[p],
-                v[p],
-            )
-            <= 0.0
-        ):
-            k -= 1
-        hull[k] = p
-        k += 1
+    for s in range(m):  # lower chain
+        k = _push_left_turn(u, v, hull, k, 2, order[s])
     lower = k + 1
-    for s in range(m - 2, -1, -1):
-        p = order[s]
-        while k >= lower and (
-            _cross2(
-                u[hull[k - 2]],
-                v[hull[k - 2]],
-                u[hull[k - 1]],
-                v[hull[k - 1]],
-                u[p],
-                v[p],
-            )
-            <= 0.0
-        ):
-            k -= 1
-        hull[k] = p
-        k += 1
+    for s in range(m - 2, -1, -1):  # upper chain
+        k = _push_left_turn(u, v, hull, k, lower, order[s])
     n_hull = max(k - 1, 1)
     vertices = np.empty(n_hull, dtype=np.int64)
     for s in range(n_hull):

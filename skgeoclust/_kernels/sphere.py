@@ -95,6 +95,37 @@ def mean_direction(xyz, idx):
     return cx, cy, cz, min_dot >= np.cos(NARROW_CAP_RAD)
 
 
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def tangent_towards(x0, x1, x2, y0, y1, y2):
+    """Tangent at the unit vector ``x`` pointing towards ``y`` (``y`` minus its
+    projection on ``x``: minus the gradient of the angle to ``y``, times its sine),
+    and its length."""
+    dot = x0 * y0 + x1 * y1 + x2 * y2
+    tx = y0 - dot * x0
+    ty = y1 - dot * x1
+    tz = y2 - dot * x2
+    return tx, ty, tz, np.sqrt(tx * tx + ty * ty + tz * tz)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def _nearest_of(xyz, site, candidates):
+    """Position in ``candidates`` (-1 entries skipped) of the one closest to
+    ``site`` and its angle; ties go to the smaller candidate site (-1, inf: none)."""
+    which = -1
+    dist = np.inf
+    best_site = -1
+    for c in range(candidates.shape[0]):
+        r = candidates[c]
+        if r < 0:
+            continue
+        d = angle_between(xyz, site, r)
+        if d < dist or (d == dist and r < best_site):
+            dist = d
+            which = c
+            best_site = r
+    return which, dist
+
+
 @njit(cache=NUMBA_CACHE, nogil=True)
 def nearest_representative(xyz, sites, reps):
     """Closest of ``reps`` to each site; ties go to the smaller representative site.
@@ -114,19 +145,10 @@ def nearest_representative(xyz, sites, reps):
         Its central angle (inf when none).
     """
     m = sites.shape[0]
-    which = np.full(m, -1, dtype=np.int64)
-    dist = np.full(m, np.inf)
+    which = np.empty(m, dtype=np.int64)
+    dist = np.empty(m)
     for s in range(m):
-        best_site = -1
-        for c in range(reps.shape[1]):
-            r = reps[s, c]
-            if r < 0:
-                continue
-            d = angle_between(xyz, sites[s], r)
-            if d < dist[s] or (d == dist[s] and r < best_site):
-                dist[s] = d
-                which[s] = c
-                best_site = r
+        which[s], dist[s] = _nearest_of(xyz, sites[s], reps[s])
     return which, dist
 
 
@@ -142,14 +164,8 @@ def nearest_of_list(xyz, sites, reps):
         Central angle (inf if ``reps`` is empty).
     """
     m = sites.shape[0]
-    which = np.full(m, -1, dtype=np.int64)
-    dist = np.full(m, np.inf)
+    which = np.empty(m, dtype=np.int64)
+    dist = np.empty(m)
     for s in range(m):
-        best_site = -1
-        for c in range(reps.shape[0]):
-            d = angle_between(xyz, sites[s], reps[c])
-            if d < dist[s] or (d == dist[s] and reps[c] < best_site):
-                dist[s] = d
-                which[s] = c
-                best_site = reps[c]
+        which[s], dist[s] = _nearest_of(xyz, sites[s], reps)
     return which, dist

@@ -23,7 +23,12 @@ from skgeoclust._kernels.spans import (
     span_of,
     within_reach,
 )
-from skgeoclust._kernels.sphere import angle_between, angle_of_chord, nearest_of_list
+from skgeoclust._kernels.sphere import (
+    angle_between,
+    angle_of_chord,
+    nearest_of_list,
+    tangent_towards,
+)
 from skgeoclust.utils._config import NUMBA_CACHE
 
 #: Span limits up to this (radians, 637 km) keep every distance a scan or a merge
@@ -407,11 +412,9 @@ def best_swap(
             if level == 0:
                 continue
             # Tangent at x pointing towards the event (minus the distance gradient).
-            dot = x0 * coords[0, i] + x1 * coords[1, i] + x2 * coords[2, i]
-            tx = coords[0, i] - dot * x0
-            ty = coords[1, i] - dot * x1
-            tz = coords[2, i] - dot * x2
-            tn = np.sqrt(tx * tx + ty * ty + tz * tz)
+            tx, ty, tz, tn = tangent_towards(
+                x0, x1, x2, coords[0, i], coords[1, i], coords[2, i]
+            )
             if tn > 0.0:
                 f = pw[i] / tn
                 grad[level - 1, 0] += f * tx
