@@ -96,19 +96,9 @@ def assign(X, centers, n_threads=1):
 
 
 def nearest_two(X, centers, n_threads=None):
-    """Nearest and second-nearest centre of every row (the SOM's winners).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features), C-contiguous float64
-    centers : ndarray of shape (n_clusters, n_features)
-    n_threads : int or None, default=None
-        Threads allowed; None allows every Numba thread.
-
-    Returns
-    -------
-    NearestTwo
-    """
+    """Nearest and second-nearest centre of every row (the SOM's winners), a
+    :class:`NearestTwo`; arguments as :func:`assign`, every Numba thread allowed
+    by default."""
     n = X.shape[0]
     first = np.empty(n, dtype=np.int64)
     second = np.empty(n, dtype=np.int64)

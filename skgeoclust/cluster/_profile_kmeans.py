@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skgeoclust._kernels.kmeans import accumulate_cluster_sums
 from skgeoclust.cluster._kmeans_core import assign, farthest_rows, lloyd_centers
 from skgeoclust.cluster._knee import box_smooth, knee_point
+from skgeoclust.utils._seeds import integer_seed
 
 
 class _KMeansResult(NamedTuple):
@@ -333,12 +334,7 @@ class ProfileKMeans(
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=np.float64)
         n_samples = X.shape[0]
-        rs = self.random_state
-        seed = (
-            int(rs)
-            if isinstance(rs, Integral) and not isinstance(rs, bool)
-            else int(check_random_state(rs).randint(np.iinfo(np.int32).max))
-        )
+        seed = integer_seed(self.random_state)
         if self.n_clusters is not None:
             if self.n_clusters > n_samples:
                 raise ValueError(

@@ -9,12 +9,12 @@ import numpy as np
 from minisom import MiniSom
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skgeoclust._kernels.som import train_online
 from skgeoclust.cluster._kmeans_core import nearest_two
+from skgeoclust.utils._seeds import integer_seed
 
 #: minisom's rectangular topographic-error threshold (diagonal neighbours count as
 #: adjacent).
@@ -51,13 +51,6 @@ def _grid_shape(grid_size, n_samples):
             f"{grid_size!r}."
         )
     return int(shape[0]), int(shape[1])
-
-
-def _minisom_seed(random_state):
-    """The integer seed handed to MiniSom: the int itself, or one drawn from rng."""
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _topographic_error(second, bmu, grid_y):
@@ -250,7 +243,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
             )
 
         som = self._new_minisom(
-            grid_x, grid_y, n_features, _minisom_seed(self.random_state)
+            grid_x, grid_y, n_features, integer_seed(self.random_state)
         )
         if self.init == "pca":
             som.pca_weights_init(X)

@@ -8,15 +8,6 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = [
-    "ArraySource",
-    "BatchSource",
-    "DaskArraySource",
-    "NpyShardSource",
-    "ParquetSource",
-    "as_batch_source",
-]
-
 
 def is_dask_array(X):
     """True when ``X`` is a ``dask.array.Array`` (without importing dask)."""
