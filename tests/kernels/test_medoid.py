@@ -9,18 +9,6 @@ from skgeoclust._kernels.medoid import weighted_medoid
 from skgeoclust.geometry import latlon_to_unit_vectors
 
 
-def _cap(rng, n, center_lat, center_lon, radius_deg):
-    """n unit vectors scattered about a centre (radius in degrees of lat/lon)."""
-    lat = np.clip(center_lat + rng.uniform(-radius_deg, radius_deg, n), -90, 90)
-    lon = center_lon + rng.uniform(-radius_deg, radius_deg, n)
-    return latlon_to_unit_vectors(lat, lon)
-
-
-def _chord_angles(xyz):
-    diff = xyz[:, None, :] - xyz[None, :, :]
-    return 2.0 * np.arcsin(np.minimum(np.linalg.norm(diff, axis=2) / 2.0, 1.0))
-
-
 def test_weighted_medoid_of_a_line_is_the_middle_or_the_heavy_end():
     xyz = latlon_to_unit_vectors([0.0] * 5, [0.0, 0.1, 0.2, 0.3, 0.4])
     idx = np.arange(5)
@@ -31,12 +19,12 @@ def test_weighted_medoid_of_a_line_is_the_middle_or_the_heavy_end():
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 120))
-def test_weighted_medoid_equals_brute_force(seed, n):
+def test_weighted_medoid_equals_brute_force(cap_points, chord_angles, seed, n):
     rng = np.random.default_rng(seed)
-    xyz = _cap(rng, n, rng.uniform(-90, 90), rng.uniform(-180, 180), 1.0)
+    xyz = cap_points(rng, n, rng.uniform(-90, 90), rng.uniform(-180, 180), 1.0)
     w = rng.uniform(0.0, 2.0, n) * (rng.random(n) < 0.9)
     idx = np.arange(n)
     medoid, cost = weighted_medoid(xyz, w, idx, rng.random(n))
-    costs = _chord_angles(xyz) @ w
+    costs = chord_angles(xyz) @ w
     assert cost == pytest.approx(costs.min(), rel=1e-10, abs=1e-14)
     assert costs[medoid] == pytest.approx(costs.min(), rel=1e-10, abs=1e-14)

@@ -20,18 +20,6 @@ from skgeoclust._kernels.sphere import (
 from skgeoclust.geometry import EARTH_RADIUS_KM, latlon_to_unit_vectors
 
 
-def _cap(rng, n, center_lat, center_lon, radius_deg):
-    """n unit vectors scattered about a centre (radius in degrees of lat/lon)."""
-    lat = np.clip(center_lat + rng.uniform(-radius_deg, radius_deg, n), -90, 90)
-    lon = center_lon + rng.uniform(-radius_deg, radius_deg, n)
-    return latlon_to_unit_vectors(lat, lon)
-
-
-def _chord_angles(xyz):
-    diff = xyz[:, None, :] - xyz[None, :, :]
-    return 2.0 * np.arcsin(np.minimum(np.linalg.norm(diff, axis=2) / 2.0, 1.0))
-
-
 def test_span_of_three_points_on_the_equator():
     xyz = latlon_to_unit_vectors([0.0, 0.0, 0.0], [0.0, 1.0, 3.0])
     span, a, b, exact = span_of(xyz, np.arange(3), 1.0)
@@ -45,11 +33,11 @@ def test_span_of_three_points_on_the_equator():
     center=st.tuples(st.floats(-90, 90), st.floats(-180, 180)),
     radius=st.sampled_from([1e-4, 0.05, 1.0, 10.0, 60.0, 180.0]),
 )
-def test_span_of_equals_brute_force(seed, n, center, radius):
+def test_span_of_equals_brute_force(cap_points, chord_angles, seed, n, center, radius):
     rng = np.random.default_rng(seed)
-    xyz = _cap(rng, n, *center, radius)
+    xyz = cap_points(rng, n, *center, radius)
     idx = rng.permutation(n).astype(np.int64)
-    brute = _chord_angles(xyz).max()
+    brute = chord_angles(xyz).max()
     span, a, b, exact = span_of(xyz, idx, 10.0)  # limit above pi: always exact
     assert exact
     assert span == pytest.approx(brute, rel=1e-12, abs=1e-15)
@@ -62,23 +50,23 @@ def test_span_of_equals_brute_force(seed, n, center, radius):
         assert 1e-3 < span <= brute + 1e-15
 
 
-def test_spans_of_clusters_matches_span_of():
+def test_spans_of_clusters_matches_span_of(cap_points, chord_angles):
     rng = np.random.default_rng(0)
-    xyz = _cap(rng, 300, 35.0, 139.0, 2.0)
+    xyz = cap_points(rng, 300, 35.0, 139.0, 2.0)
     labels = rng.integers(0, 7, 300)
     order = np.argsort(labels, kind="stable")
     indptr = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=7))])
     spans, ends = spans_of_clusters(xyz, indptr, order, 1.0)
     for c in range(7):
         members = np.flatnonzero(labels == c)
-        assert spans[c] == pytest.approx(_chord_angles(xyz[members]).max(), rel=1e-12)
+        assert spans[c] == pytest.approx(chord_angles(xyz[members]).max(), rel=1e-12)
         assert angle_between(xyz, ends[c, 0], ends[c, 1]) == spans[c]
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 80))
-def test_medial_side_is_the_scalar_triple_product(seed, n):
+def test_medial_side_is_the_scalar_triple_product(cap_points, chord_angles, seed, n):
     rng = np.random.default_rng(seed)
-    xyz = _cap(rng, n, rng.uniform(-90, 90), rng.uniform(-180, 180), 3.0)
+    xyz = cap_points(rng, n, rng.uniform(-90, 90), rng.uniform(-180, 180), 3.0)
     a, b = 0, 1
     side = medial_side(xyz, np.arange(n), a, b)
     mid = (xyz[a] + xyz[b]) / np.linalg.norm(xyz[a] + xyz[b])
@@ -87,25 +75,27 @@ def test_medial_side_is_the_scalar_triple_product(seed, n):
     assert side[a] and not side[b]
     assert np.array_equal(side[clear], triple[clear] > 0)
     # Each side holds the points at least as close to its end of the span.
-    d = _chord_angles(xyz)
+    d = chord_angles(xyz)
     assert np.all(d[side, a] <= d[side, b] + 1e-12)
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40), m=st.integers(0, 10))
-def test_fits_after_adding_equals_brute_force(seed, n, m):
+def test_fits_after_adding_equals_brute_force(cap_points, chord_angles, seed, n, m):
     rng = np.random.default_rng(seed)
-    xyz = _cap(rng, n + m, 10.0, 10.0, 0.5)
-    limit = _chord_angles(xyz[:n]).max() * 1.2 + 1e-6
+    xyz = cap_points(rng, n + m, 10.0, 10.0, 0.5)
+    limit = chord_angles(xyz[:n]).max() * 1.2 + 1e-6
     base, added = np.arange(n), np.arange(n, n + m)
-    expected = _chord_angles(xyz).max() <= limit
+    expected = chord_angles(xyz).max() <= limit
     assert fits_after_adding(xyz, base, added, limit) == expected
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 400))
-def test_hull_vertices_are_the_planar_hull_of_the_gnomonic_projection(seed, n):
+def test_hull_vertices_are_the_planar_hull_of_the_gnomonic_projection(
+    cap_points, seed, n
+):
     # The 8-direction (Akl-Toussaint) filter must not drop a hull vertex.
     rng = np.random.default_rng(seed)
-    xyz = _cap(rng, n, rng.uniform(-80, 80), rng.uniform(-180, 180), 0.5)
+    xyz = cap_points(rng, n, rng.uniform(-80, 80), rng.uniform(-180, 180), 0.5)
     idx = np.arange(n, dtype=np.int64)
     c = xyz.mean(axis=0)
     c /= np.linalg.norm(c)
@@ -124,15 +114,19 @@ def test_hull_vertices_are_the_planar_hull_of_the_gnomonic_projection(seed, n):
     n_out=st.integers(0, 80),
     reach=st.floats(0.0, 0.02),
 )
-def test_within_reach_keeps_every_outsider_close_to_a_member(seed, n_own, n_out, reach):
+def test_within_reach_keeps_every_outsider_close_to_a_member(
+    cap_points, chord_angles, seed, n_own, n_out, reach
+):
     rng = np.random.default_rng(seed)
     lat, lon = rng.uniform(-70, 70), rng.uniform(-180, 180)
-    xyz = np.vstack([_cap(rng, n_own, lat, lon, 0.3), _cap(rng, n_out, lat, lon, 1.5)])
+    xyz = np.vstack(
+        [cap_points(rng, n_own, lat, lon, 0.3), cap_points(rng, n_out, lat, lon, 1.5)]
+    )
     own = np.arange(n_own, dtype=np.int64)
     out = np.arange(n_own, n_own + n_out, dtype=np.int64)
     d_out = rng.uniform(0.0, reach, n_out)
     keep = within_reach(xyz, own, out, d_out, 1e-9)
-    gap = _chord_angles(xyz)[np.ix_(out, own)].min(axis=1) if n_out else np.empty(0)
+    gap = chord_angles(xyz)[np.ix_(out, own)].min(axis=1) if n_out else np.empty(0)
     # Necessary condition: an outsider within d_out of some member is kept ...
     assert np.all(keep[gap <= d_out])
     # ... and one beyond d_out of the cap holding the members is dropped.

@@ -35,18 +35,6 @@ from skgeoclust._kernels.swap_scan import (
 from skgeoclust.geometry import latlon_to_unit_vectors
 
 
-def _cap(rng, n, center_lat, center_lon, radius_deg):
-    """n unit vectors scattered about a centre (radius in degrees of lat/lon)."""
-    lat = np.clip(center_lat + rng.uniform(-radius_deg, radius_deg, n), -90, 90)
-    lon = center_lon + rng.uniform(-radius_deg, radius_deg, n)
-    return latlon_to_unit_vectors(lat, lon)
-
-
-def _chord_angles(xyz):
-    diff = xyz[:, None, :] - xyz[None, :, :]
-    return 2.0 * np.arcsin(np.minimum(np.linalg.norm(diff, axis=2) / 2.0, 1.0))
-
-
 def _state(seed, n, k):
     """Random clustering of n sites about k representatives (labels, dist exact)."""
     rng = np.random.default_rng(seed)
@@ -86,12 +74,14 @@ def _one_empty_neighbour(n_own):
 @given(
     seed=st.integers(0, 2**32 - 1), n_own=st.integers(2, 30), n_out=st.integers(0, 30)
 )
-def test_best_swap_objective_equals_numpy(limit, seed, n_own, n_out):
+def test_best_swap_objective_equals_numpy(
+    cap_points, chord_angles, limit, seed, n_own, n_out
+):
     # limit = 0.05 rad exceeds every distance here (no span refusal) and turns on
     # the convexity bounds of the pruning; pi turns them off.
     rng = np.random.default_rng(seed)
     p = n_own + n_out
-    xyz = _cap(rng, p, -30.0, 170.0, 0.3)
+    xyz = cap_points(rng, p, -30.0, 170.0, 0.3)
     w = rng.uniform(0.1, 2.0, p)
     caps = rng.uniform(0.0, 0.01, p)
     caps[rng.random(p) < 0.2] = np.inf
@@ -105,7 +95,7 @@ def test_best_swap_objective_equals_numpy(limit, seed, n_own, n_out):
         np.arange(n_own, dtype=np.int64),
     )
     order = rng.permutation(n_own).astype(np.int64)
-    g_all = (np.minimum(_chord_angles(xyz), caps[None, :]) * w).sum(axis=1)
+    g_all = (np.minimum(chord_angles(xyz), caps[None, :]) * w).sum(axis=1)
     ranked = np.sort(g_all[:n_own])
     threshold = 0.5 * (ranked[n_own // 2 - 1] + ranked[n_own // 2])  # between values
     own_hull = np.arange(n_own, dtype=np.int64)
@@ -244,9 +234,9 @@ def test_scan_points_equals_numpy(seed, n, k, hull_min):
     k=st.integers(1, 8),
     limit=st.sampled_from([0.02, 0.05, 0.2]),
 )
-def test_scan_cluster_is_the_three_steps(seed, n, k, limit):
+def test_scan_cluster_is_the_three_steps(chord_angles, seed, n, k, limit):
     rng, xyz, w, reps, labels, dist, members, radius, alive = _state(seed, n, k)
-    spans = np.array([_chord_angles(xyz[m]).max() for m in members])
+    spans = np.array([chord_angles(xyz[m]).max() for m in members])
     clusters = Clusters(reps, alive, radius, spans, labels, dist)
     j = int(rng.integers(k))
     alive[j] = True
@@ -316,7 +306,7 @@ def test_split_for_move_equals_numpy(seed, n, k):
 
 
 @given(seed=st.integers(0, 2**31 - 1), n_sites=st.integers(1, 4))
-def test_within_reach_of_sites_matches_the_dense_rule(seed, n_sites):
+def test_mark_dirty_near_matches_the_dense_rule(seed, n_sites):
     rng = np.random.default_rng(seed)
     xyz = rng.normal(size=(60, 3))
     xyz /= np.linalg.norm(xyz, axis=1, keepdims=True)
