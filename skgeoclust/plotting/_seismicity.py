@@ -38,8 +38,6 @@ def plot_morisita(fit, *, ax=None, label=None, **kwargs):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from skgeoclust.metrics import morisita_slope
     >>> from skgeoclust.plotting import plot_morisita
@@ -87,8 +85,6 @@ def plot_silhouette_sweep(sweep, *, color="eps", ax=None, cmap="viridis"):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sklearn.cluster import DBSCAN
     >>> from skgeoclust.metrics import ClusterSweep
@@ -132,8 +128,6 @@ def plot_ari_matrix(ari, *, ax=None, annotate=True, cmap="Blues"):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skgeoclust.metrics import adjusted_rand_matrix
     >>> from skgeoclust.plotting import plot_ari_matrix
     >>> ari = adjusted_rand_matrix([[0, 0, 1, 1], [0, 0, 1, 2]], names=["a", "b"])
@@ -184,8 +178,6 @@ def plot_partition_map(lon, lat, labels, *, ax=None, show_noise=True, s=4):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from skgeoclust.plotting import plot_partition_map
     >>> ax = plot_partition_map([40.1, 40.2, 41.0, 42.5], [40.0, 40.1, 40.9, 39.0],
     ...                         [0, 0, 1, -1])
@@ -229,8 +221,6 @@ def plot_depth_mixtures(depth_km, labels, table, *, ax=None, bins=40):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from skgeoclust.metrics import depth_mixtures
     >>> from skgeoclust.plotting import plot_depth_mixtures
