@@ -29,6 +29,20 @@ def _brute_force_span(xyz, idx):
     return best, a, b
 
 
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def _farthest_of(xyz, site, idx):
+    """Largest central angle from ``site`` to the sites ``idx`` and the first site
+    at it."""
+    best = -1.0
+    far = idx[0]
+    for s in range(idx.shape[0]):
+        d = angle_between(xyz, site, idx[s])
+        if d > best:
+            best = d
+            far = idx[s]
+    return best, far
+
+
 @njit(cache=NUMBA_CACHE, nogil=True)
 def _cross2(ou, ov, au, av, bu, bv):
     return (au - ou) * (bv - ov) - (av - ov) * (bu - ou)
@@ -203,20 +217,8 @@ def span_of(xyz, idx, max_span_rad):
         s, a, b = _brute_force_span(xyz, _hull_vertices(xyz, idx, cx, cy, cz))
         return s, a, b, True
     # Wide set: double sweep for a lower bound, exact brute force only if needed.
-    a = idx[0]
-    b = idx[0]
-    best = -1.0
-    for s in range(m):
-        d = angle_between(xyz, a, idx[s])
-        if d > best:
-            best = d
-            b = idx[s]
-    best = -1.0
-    for s in range(m):
-        d = angle_between(xyz, b, idx[s])
-        if d > best:
-            best = d
-            a = idx[s]
+    _, b = _farthest_of(xyz, idx[0], idx)
+    best, a = _farthest_of(xyz, b, idx)
     if best > max_span_rad:
         return best, a, b, False
     s, a, b = _brute_force_span(xyz, idx)

@@ -108,12 +108,13 @@ def _hdbscan_plan(estimator, grid, n_samples):
     return plan
 
 
-def _hdbscan_group(X, knn_rd, min_samples, metric, params_list):
+def _hdbscan_group(X, knn_idx, knn_rd, min_samples, params_list, metric):
     """Labels of HDBSCAN for grid points sharing the metric and min_samples.
 
     The mutual-reachability MST is built edge for edge as scikit-learn builds it
     (same core distances, same Prim order and ties), then scikit-learn's own
-    single-linkage, condensation and selection turn it into labels.
+    single-linkage, condensation and selection turn it into labels. (Only the
+    core distances of the neighbour query are used, not ``knn_idx``.)
     """
     n = X.shape[0]
     core = metric.from_proxy(knn_rd[:, min_samples - 1])
@@ -336,7 +337,7 @@ class ClusterSweep(BaseEstimator):
         self.n_jobs = n_jobs
 
     def _fast_dbscan_plan(self, grid):
-        """(sweep metric, eps, min_samples) per grid point, or None."""
+        """(sweep metric, min_samples, eps) per grid point, or None."""
         if self.method != "auto" or type(self.estimator) is not DBSCAN:
             return None
         free = {"eps", "min_samples", "metric", "p", "algorithm", "leaf_size", "n_jobs"}
@@ -347,40 +348,24 @@ class ClusterSweep(BaseEstimator):
             metric = _dbscan_metric(params)
             if not set(p) <= free or metric is None:
                 return None
-            plan.append((metric, float(params["eps"]), int(params["min_samples"])))
+            plan.append((metric, int(params["min_samples"]), float(params["eps"])))
         return plan
 
-    def _dbscan_labels(self, X, plan):
+    def _planned_labels(self, X, plan, run_group):
+        """Labels of every grid point of a fast-path plan of (sweep metric,
+        min_samples, setting) triples: one neighbour query per metric, then one
+        ``run_group(X, knn_idx, knn_rd, min_samples, settings, metric)`` per
+        (metric, min_samples), in parallel threads."""
         labels = np.empty((len(plan), X.shape[0]), dtype=np.int64)
         for metric in sorted({metric for metric, _, _ in plan}):
-            k = min(max(m for on, _, m in plan if on == metric), X.shape[0])
+            k = min(max(m for on, m, _ in plan if on == metric), X.shape[0])
             knn_idx, knn_rd = _shared_knn(X, k, metric)
             groups = {}
-            for q, (on, eps, m) in enumerate(plan):
+            for q, (on, m, setting) in enumerate(plan):
                 if on == metric:
-                    groups.setdefault(m, []).append((q, eps))
+                    groups.setdefault(m, []).append((q, setting))
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_dbscan_group)(
-                    X, knn_idx, knn_rd, m, [e for _, e in items], metric
-                )
-                for m, items in groups.items()
-            )
-            for items, block in zip(groups.values(), results):
-                for (q, _), row in zip(items, block):
-                    labels[q] = row
-        return labels
-
-    def _hdbscan_labels(self, X, plan):
-        labels = np.empty((len(plan), X.shape[0]), dtype=np.int64)
-        for metric in sorted({metric for metric, _, _ in plan}):
-            k = max(m for on, m, _ in plan if on == metric)
-            _, knn_rd = _shared_knn(X, k, metric)
-            groups = {}
-            for q, (on, m, params) in enumerate(plan):
-                if on == metric:
-                    groups.setdefault(m, []).append((q, params))
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_hdbscan_group)(X, knn_rd, m, metric, [p for _, p in items])
+                delayed(run_group)(X, knn_idx, knn_rd, m, [s for _, s in items], metric)
                 for m, items in groups.items()
             )
             for items, block in zip(groups.values(), results):
@@ -422,10 +407,10 @@ class ClusterSweep(BaseEstimator):
                 clone(self.estimator).set_params(**p)._validate_params()
         labels = None
         if dbscan_plan is not None:
-            labels = self._dbscan_labels(X, dbscan_plan)
+            labels = self._planned_labels(X, dbscan_plan, _dbscan_group)
         elif hdbscan_plan is not None:
             try:
-                labels = self._hdbscan_labels(X, hdbscan_plan)
+                labels = self._planned_labels(X, hdbscan_plan, _hdbscan_group)
             except TypeError:  # pragma: no cover - private sklearn API changed
                 labels = None
         if labels is None:
