@@ -144,11 +144,11 @@ class FarthestRows:
         self.index = np.empty(0, dtype=np.int64)
         self.rows = np.empty((0, n_features))
 
-    def add(self, X, sq_dist, index=None):
-        """Offer the rows of a block; ``index`` are their global positions (default
-        ``0 .. len(X) - 1``)."""
+    def add(self, X, sq_dist, first_row=0, rows=None):
+        """Offer the rows of a block: global rows ``first_row + 0 .. len(X) - 1``,
+        or ``rows`` when given (a block with rows left out)."""
         pick = farthest_rows(sq_dist, self.m)
-        where = pick if index is None else np.asarray(index)[pick]
+        where = first_row + pick if rows is None else rows[pick]
         sq = np.concatenate([self.sq_dist, sq_dist[pick]])
         index = np.concatenate([self.index, where.astype(np.int64)])
         rows = np.concatenate([self.rows, np.asarray(X[pick], dtype=np.float64)])

@@ -388,13 +388,13 @@ default="k-means++"
             if flags is None:
                 train_inertia += float(min_sq.sum())
                 accumulate_cluster_sums(block, labels, sums, counts)
-                far.add(block, min_sq, row0 + np.arange(block.shape[0]))
+                far.add(block, min_sq, row0)
             else:
                 test_inertia += float(min_sq[flags].sum())
                 train_inertia += float(min_sq[~flags].sum())
                 train = np.ascontiguousarray(block[~flags])
                 accumulate_cluster_sums(train, labels[~flags], sums, counts)
-                far.add(train, min_sq[~flags], row0 + np.flatnonzero(~flags))
+                far.add(train, min_sq[~flags], rows=row0 + np.flatnonzero(~flags))
             progress.update(block.shape[0])
         return sums, counts, train_inertia, test_inertia, far.rows
 
