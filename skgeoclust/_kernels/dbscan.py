@@ -4,13 +4,15 @@
 import numpy as np
 from numba import njit
 
-from skgeoclust._kernels.silhouette import reduced_distance
+from skgeoclust._kernels.sweep_distances import EUCLIDEAN, MANHATTAN, row_distance
+from skgeoclust._kernels.unionfind import find_root
 from skgeoclust.utils._config import NUMBA_CACHE
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
 def knn_reduced_distances(X, knn_idx, metric, out_rd):
-    """Reduced distances to given neighbours, each row sorted increasingly in place.
+    """Distances ``metric`` (a proxy such as ``SQEUCLIDEAN``) to given neighbours,
+    each row sorted increasingly in place.
 
     Parameters
     ----------
@@ -18,13 +20,13 @@ def knn_reduced_distances(X, knn_idx, metric, out_rd):
     knn_idx : ndarray of shape (n_samples, k), int
         Neighbour indices (self included); reordered along with the distances.
     metric : int
-        Metric code of :mod:`skgeoclust._kernels.silhouette`.
+        Code of :mod:`skgeoclust._kernels.sweep_distances`.
     out_rd : ndarray of shape (n_samples, k)
         Receives the sorted reduced distances.
     """
     for i in range(X.shape[0]):
         for q in range(knn_idx.shape[1]):
-            out_rd[i, q] = reduced_distance(X, i, knn_idx[i, q], metric)
+            out_rd[i, q] = row_distance(X, i, knn_idx[i, q], metric)
         order = np.argsort(out_rd[i], kind="mergesort")
         out_rd[i] = out_rd[i][order]
         knn_idx[i] = knn_idx[i][order]
@@ -51,7 +53,8 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
     core_rd : ndarray of shape (n_samples,)
         Core distances in the units of ``metric``.
     metric : int
-        0: squared Euclidean; 1: Manhattan; 2: Euclidean.
+        Code of :mod:`skgeoclust._kernels.sweep_distances` (the metric of
+        ``core_rd``).
     mst_u, mst_v : ndarray of shape (n_samples - 1,), int
         Receive the edge end points (row numbers of ``X``), in Prim's order.
     mst_w : ndarray of shape (n_samples - 1,)
@@ -75,14 +78,14 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
         w[:n_left] = 0.0
         for f in range(n_features):
             xf = X[current, f]
-            if metric == 1:
+            if metric == MANHATTAN:
                 for q in range(n_left):
                     w[q] += abs(xf - coords[f, q])
             else:
                 for q in range(n_left):
                     t = xf - coords[f, q]
                     w[q] += t * t
-        if metric == 2:
+        if metric == EUCLIDEAN:
             for q in range(n_left):
                 w[q] = np.sqrt(w[q])
         low = np.inf
@@ -118,18 +121,6 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _find(parent, i):
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        nxt = parent[i]
-        parent[i] = root
-        i = nxt
-    return root
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
 def dbscan_labels_over_eps(core_rd, mst_u, mst_v, mst_w, knn_idx, knn_rd, eps_rd, out):
     """DBSCAN labels for increasing radii at one ``min_samples``.
 
@@ -160,8 +151,8 @@ def dbscan_labels_over_eps(core_rd, mst_u, mst_v, mst_w, knn_idx, knn_rd, eps_rd
     for t in range(eps_rd.shape[0]):
         r = eps_rd[t]
         while e < n_edges and mst_w[e] <= r:
-            a = _find(parent, mst_u[e])
-            b = _find(parent, mst_v[e])
+            a = find_root(parent, mst_u[e])
+            b = find_root(parent, mst_v[e])
             if a != b:
                 parent[max(a, b)] = min(a, b)
             e += 1
@@ -170,7 +161,7 @@ def dbscan_labels_over_eps(core_rd, mst_u, mst_v, mst_w, knn_idx, knn_rd, eps_rd
         lab = out[t]
         for i in range(n):
             if core_rd[i] <= r:
-                root = _find(parent, i)
+                root = find_root(parent, i)
                 if comp[root] < 0:
                     comp[root] = n_labels
                     n_labels += 1

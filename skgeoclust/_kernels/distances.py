@@ -8,23 +8,6 @@ from skgeoclust.utils._config import NUMBA_CACHE
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def haversine_rad(lat1_rad, lon1_rad, lat2_rad, lon2_rad):
-    """Central angle between two points, in radians.
-
-    .. math::
-
-        \\theta = 2 \\arcsin \\sqrt{\\sin^2 \\frac{\\Delta\\phi}{2}
-        + \\cos\\phi_1 \\cos\\phi_2 \\sin^2 \\frac{\\Delta\\lambda}{2}}
-    """
-    s_lat = np.sin(0.5 * (lat2_rad - lat1_rad))
-    s_lon = np.sin(0.5 * (lon2_rad - lon1_rad))
-    h = s_lat * s_lat + np.cos(lat1_rad) * np.cos(lat2_rad) * s_lon * s_lon
-    if h > 1.0:
-        h = 1.0
-    return 2.0 * np.arcsin(np.sqrt(h))
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
 def _half_angle_terms(points_rad):
     """Per-point sin/cos of half latitude and longitude, and cos latitude."""
     n = points_rad.shape[0]
@@ -68,20 +51,4 @@ def pairwise_haversine(a_rad, b_rad, out):
             if h > 1.0:
                 h = 1.0
             out[i, j] = 2.0 * np.arcsin(np.sqrt(h))
-    return out
-
-
-@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
-def rowwise_haversine(a_rad, b_rad, out):
-    """Fill ``out[i]`` with the central angle between ``a_rad[i]`` and ``b_rad[i]``.
-
-    Parameters
-    ----------
-    a_rad, b_rad : ndarray of shape (n, 2)
-        (lat, lon) in radians.
-    out : ndarray of shape (n,)
-        Output buffer, in radians.
-    """
-    for i in prange(a_rad.shape[0]):
-        out[i] = haversine_rad(a_rad[i, 0], a_rad[i, 1], b_rad[i, 0], b_rad[i, 1])
     return out

@@ -1,10 +1,29 @@
 """k-means kernels: nearest-centre assignment, mini-batch and Lloyd centre updates."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 from skgeoclust.utils._config import NUMBA_CACHE
+
+#: Rows per task of the threaded assignment kernels.
+_CHUNK = 2048
+
+
+class MiniBatchBuffers(NamedTuple):
+    """The running state and scratch buffers of :func:`minibatch_run` (see
+    :func:`minibatch_step` for each)."""
+
+    centers: np.ndarray
+    centers_new: np.ndarray
+    weight_sums: np.ndarray
+    labels: np.ndarray
+    min_sq_dist: np.ndarray
+    batch_sums: np.ndarray
+    batch_counts: np.ndarray
+    to_reassign: np.ndarray
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -22,23 +41,32 @@ def first_nonfinite_row(X):
     return -1
 
 
-@njit(cache=NUMBA_CACHE, nogil=True)
-def _assign_rows(X, start, stop, centers_t, labels, min_sq_dist, dist):
-    """Assign rows ``start:stop``; ``centers_t`` is (n_features, n_clusters) float64.
+@njit(cache=NUMBA_CACHE, nogil=True, inline="always")
+def _squared_distances(X, i, centers_t, dist):
+    """``dist[j]``: squared distance from row ``i`` to centre ``j``, in float64.
 
-    The inner loop runs over the contiguous centre axis so that it vectorises;
-    ties go to the lowest centre index.
+    The inner loop runs over the contiguous centre axis of ``centers_t``
+    (n_features, n_clusters) so that it vectorises; each sum runs over the features
+    in order, as a row-by-row loop would.
     """
     n_features, n_clusters = centers_t.shape
+    for j in range(n_clusters):
+        dist[j] = 0.0
+    for f in range(n_features):
+        xf = np.float64(X[i, f])
+        for j in range(n_clusters):
+            t = xf - centers_t[f, j]
+            dist[j] += t * t
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _assign_rows(X, start, stop, centers_t, labels, min_sq_dist, dist):
+    """Assign rows ``start:stop``; ties go to the lowest centre index. Returns the
+    sum of their squared distances, in row order."""
+    n_clusters = centers_t.shape[1]
     inertia = 0.0
     for i in range(start, stop):
-        for j in range(n_clusters):
-            dist[j] = 0.0
-        for f in range(n_features):
-            xf = np.float64(X[i, f])
-            for j in range(n_clusters):
-                t = xf - centers_t[f, j]
-                dist[j] += t * t
+        _squared_distances(X, i, centers_t, dist)
         best = dist[0]
         best_j = 0
         for j in range(1, n_clusters):
@@ -90,22 +118,75 @@ def assign_labels(X, centers, labels, min_sq_dist):
 
 @njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
 def assign_labels_parallel(X, centers, labels, min_sq_dist):
-    """Same as :func:`assign_labels`, with a ``prange`` over chunks of rows."""
+    """Same as :func:`assign_labels`, with a ``prange`` over chunks of rows; the
+    inertia is summed in row order afterwards, so both give identical results."""
     n = X.shape[0]
     centers_t = _transposed(centers)
-    chunk = 2048
-    n_chunks = (n + chunk - 1) // chunk
-    partial = np.zeros(n_chunks)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
     for c in prange(n_chunks):
         dist = np.empty(centers.shape[0])
-        stop = min(n, (c + 1) * chunk)
-        partial[c] = _assign_rows(
-            X, c * chunk, stop, centers_t, labels, min_sq_dist, dist
-        )
+        stop = min(n, (c + 1) * _CHUNK)
+        _assign_rows(X, c * _CHUNK, stop, centers_t, labels, min_sq_dist, dist)
     inertia = 0.0
-    for c in range(n_chunks):
-        inertia += partial[c]
+    for i in range(n):
+        inertia += min_sq_dist[i]
     return inertia
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def _nearest_two_rows(X, start, stop, centers_t, first, second, sq_dist, dist):
+    """Nearest and second-nearest centre of rows ``start:stop`` (ties: the lower
+    index; -1 as second with a single centre)."""
+    n_clusters = centers_t.shape[1]
+    for i in range(start, stop):
+        _squared_distances(X, i, centers_t, dist)
+        best = -1
+        runner = -1
+        best_d = np.inf
+        runner_d = np.inf
+        for j in range(n_clusters):
+            d = dist[j]
+            if d < best_d:
+                runner, runner_d = best, best_d
+                best, best_d = j, d
+            elif d < runner_d:
+                runner, runner_d = j, d
+        first[i] = best
+        second[i] = runner
+        sq_dist[i] = best_d
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def nearest_two_centers(X, centers, first, second, sq_dist):
+    """Nearest and second-nearest centre of every row (exact squared distances).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    first : ndarray of shape (n_samples,), int64
+        Output: the nearest centre (lowest index on ties).
+    second : ndarray of shape (n_samples,), int64
+        Output: the second-nearest centre (-1 with a single centre).
+    sq_dist : ndarray of shape (n_samples,), float64
+        Output: squared Euclidean distance to the nearest centre.
+    """
+    dist = np.empty(centers.shape[0])
+    _nearest_two_rows(
+        X, 0, X.shape[0], _transposed(centers), first, second, sq_dist, dist
+    )
+
+
+@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
+def nearest_two_centers_parallel(X, centers, first, second, sq_dist):
+    """Same as :func:`nearest_two_centers`, with a ``prange`` over chunks of rows."""
+    n = X.shape[0]
+    centers_t = _transposed(centers)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    for c in prange(n_chunks):
+        dist = np.empty(centers.shape[0])
+        stop = min(n, (c + 1) * _CHUNK)
+        _nearest_two_rows(X, c * _CHUNK, stop, centers_t, first, second, sq_dist, dist)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -223,22 +304,7 @@ def minibatch_step(
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def minibatch_run(
-    X,
-    batch_size,
-    skip,
-    start,
-    centers,
-    centers_new,
-    weight_sums,
-    labels,
-    min_sq_dist,
-    batch_sums,
-    batch_counts,
-    reassignment_ratio,
-    to_reassign,
-    counters,
-):
+def minibatch_run(X, batch_size, skip, start, buffers, reassignment_ratio, counters):
     """Consecutive :func:`minibatch_step` calls over the batches of one block.
 
     Batch ``b`` is ``X[b * batch_size:(b + 1) * batch_size]``; batches with
@@ -255,10 +321,10 @@ def minibatch_run(
     skip : ndarray of shape (n_batches,), bool
     start : int
         First batch to process.
-    centers, centers_new, weight_sums, labels, min_sq_dist, batch_sums, \
-batch_counts, reassignment_ratio, to_reassign
+    buffers : MiniBatchBuffers
         As in :func:`minibatch_step` (``labels`` and ``min_sq_dist`` hold at least
-        ``batch_size`` entries).
+        ``batch_size`` entries); ``centers`` and ``weight_sums`` are updated.
+    reassignment_ratio : float
     counters : ndarray of shape (3,), int64
         ``[rows since the last reassignment check, rows between checks, steps]``,
         updated in place.
@@ -272,6 +338,8 @@ batch_counts, reassignment_ratio, to_reassign
     bad_row : int
         Row of ``X`` with a NaN or infinity (status 2), else -1.
     """
+    centers, centers_new = buffers.centers, buffers.centers_new
+    weight_sums = buffers.weight_sums
     n = X.shape[0]
     n_batches = (n + batch_size - 1) // batch_size
     n_clusters = centers.shape[0]
@@ -285,12 +353,12 @@ batch_counts, reassignment_ratio, to_reassign
             centers,
             centers_new,
             weight_sums,
-            labels[: hi - lo],
-            min_sq_dist[: hi - lo],
-            batch_sums,
-            batch_counts,
+            buffers.labels[: hi - lo],
+            buffers.min_sq_dist[: hi - lo],
+            buffers.batch_sums,
+            buffers.batch_counts,
             reassignment_ratio,
-            to_reassign,
+            buffers.to_reassign,
         )
         if bad >= 0:
             return b, 2, lo + bad

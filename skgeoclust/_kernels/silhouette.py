@@ -4,61 +4,8 @@
 import numpy as np
 from numba import njit
 
+from skgeoclust._kernels.sweep_distances import distance_row
 from skgeoclust.utils._config import NUMBA_CACHE
-
-#: Metric codes shared by the sweep kernels.
-EUCLIDEAN = 0
-MANHATTAN = 1
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
-def reduced_distance(X, i, j, metric):
-    """Order-preserving distance proxy: squared Euclidean, or Manhattan.
-
-    .. math::
-
-        r_{ij} = \\sum_f (x_{if} - x_{jf})^2 \\quad\\text{or}\\quad
-        \\sum_f |x_{if} - x_{jf}|
-    """
-    acc = 0.0
-    if metric == EUCLIDEAN:
-        for f in range(X.shape[1]):
-            t = X[i, f] - X[j, f]
-            acc += t * t
-    else:
-        for f in range(X.shape[1]):
-            acc += abs(X[i, f] - X[j, f])
-    return acc
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
-def true_distance(X, i, j, metric):
-    """Euclidean or Manhattan distance between rows ``i`` and ``j`` of ``X``."""
-    r = reduced_distance(X, i, j, metric)
-    if metric == EUCLIDEAN:
-        return np.sqrt(r)
-    return r
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
-def distance_row(X, i, metric, out):
-    """Fill ``out[j]`` with the distance from row ``i`` of ``X`` to every row ``j``."""
-    n_samples, n_features = X.shape
-    out[:] = 0.0
-    if metric == EUCLIDEAN:
-        for f in range(n_features):
-            xi = X[i, f]
-            for j in range(n_samples):
-                t = xi - X[j, f]
-                out[j] += t * t
-        for j in range(n_samples):
-            out[j] = np.sqrt(out[j])
-    else:
-        for f in range(n_features):
-            xi = X[i, f]
-            for j in range(n_samples):
-                out[j] += abs(xi - X[j, f])
-    return out
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -92,7 +39,8 @@ def silhouette_samples_batch(X, codes, order, offsets, metric, start, stop, out)
         Cluster ``k`` of partition ``p`` is
         ``order[p, offsets[p, k]:offsets[p, k + 1]]``.
     metric : int
-        ``EUCLIDEAN`` or ``MANHATTAN``.
+        Code of :mod:`skgeoclust._kernels.sweep_distances` (``EUCLIDEAN`` or
+        ``MANHATTAN`` for the silhouette).
     start, stop : int
         Rows to score.
     out : ndarray of shape (n_partitions, n_samples)

@@ -1,8 +1,12 @@
-"""Self-organising map kernels: minisom's online training rule, batch winner search."""
+"""Self-organising map kernel: minisom's online training rule.
+
+The batch winner search is the k-means assignment with its runner-up
+(``nearest_two_centers`` in :mod:`skgeoclust._kernels.kmeans`).
+"""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from skgeoclust.utils._config import NUMBA_CACHE
 
@@ -115,60 +119,3 @@ def train_online(data, order, weights_t, grid_y, sigma, learning_rate):
                 for n in range(base + j0, base + j1 + 1):
                     row[n] += gain[n] * (xk - row[n])
     return weights_t
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
-def _winner_rows(X, codebook, bmu, second, sq_dist, start, stop):
-    """Best and second-best node of rows ``start:stop`` (see best_matching_units)."""
-    n_features = X.shape[1]
-    n_nodes = codebook.shape[0]
-    for s in range(start, stop):
-        best = -1
-        runner = -1
-        best_d = np.inf
-        runner_d = np.inf
-        for n in range(n_nodes):
-            d2 = 0.0
-            for k in range(n_features):
-                d = X[s, k] - codebook[n, k]
-                d2 += d * d
-            if d2 < best_d:
-                runner, runner_d = best, best_d
-                best, best_d = n, d2
-            elif d2 < runner_d:
-                runner, runner_d = n, d2
-        bmu[s] = best
-        second[s] = runner
-        sq_dist[s] = best_d
-
-
-@njit(cache=NUMBA_CACHE, nogil=True)
-def best_matching_units(X, codebook, bmu, second, sq_dist):
-    """Best and second-best matching node of every sample (exact squared distances).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    codebook : ndarray of shape (n_nodes, n_features)
-    bmu : ndarray of shape (n_samples,), int64
-        Output: index of the nearest node (first index on ties).
-    second : ndarray of shape (n_samples,), int64
-        Output: index of the second-nearest node (-1 for a one-node map).
-    sq_dist : ndarray of shape (n_samples,)
-        Output: squared Euclidean distance to the nearest node.
-    """
-    _winner_rows(X, codebook, bmu, second, sq_dist, 0, X.shape[0])
-    return bmu, second, sq_dist
-
-
-@njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
-def best_matching_units_parallel(X, codebook, bmu, second, sq_dist):
-    """Same as :func:`best_matching_units`, with a ``prange`` over chunks of rows."""
-    n = X.shape[0]
-    chunk = 1024
-    n_chunks = (n + chunk - 1) // chunk
-    for c in prange(n_chunks):
-        _winner_rows(
-            X, codebook, bmu, second, sq_dist, c * chunk, min(n, (c + 1) * chunk)
-        )
-    return bmu, second, sq_dist

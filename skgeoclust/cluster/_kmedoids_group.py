@@ -6,24 +6,32 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial import cKDTree
 
-from skgeoclust._kernels.medoids import (
-    angles_to,
-    first_improving_swap,
+from skgeoclust._kernels.medoid import weighted_medoid
+from skgeoclust._kernels.spans import (
+    CONVEX_CAP_MAX_RAD,
     fits_after_adding,
     fits_with_hull,
     hull_vertices,
     medial_side,
-    nearest_of_list,
-    nearest_representative,
-    scan_clusters,
-    scan_points,
     span_of,
     spans_of_clusters,
-    split_for_move,
-    weighted_medoid,
     within_reach,
-    within_reach_of_sites,
 )
+from skgeoclust._kernels.sphere import (
+    angles_to,
+    nearest_of_list,
+    nearest_representative,
+)
+from skgeoclust._kernels.swap_scan import (
+    NARROW_SPAN_RAD,
+    Clusters,
+    HullPool,
+    MemberPool,
+    mark_dirty_near,
+    scan_cluster,
+    split_for_move,
+)
+from skgeoclust.cluster._spherical_delaunay import chord_length
 
 _EMPTY = np.empty(0, dtype=np.int64)
 #: A cluster's candidate scan ends after this many improving candidates were refused
@@ -32,24 +40,31 @@ _MAX_REFUSED = 32
 #: Representatives tried for a merged cluster (its medoid, then the nearest members).
 _MERGE_CANDIDATES = 64
 #: A swap scan (or merge) with more neighbouring events in rough reach than this
-#: keeps only those within reach of the cluster's hull (spans up to 0.1 rad, 637 km).
+#: keeps only those within reach of the cluster's hull (span limits up to
+#: NARROW_SPAN_RAD).
 _HULL_REACH_MIN = 1024
-_HULL_REACH_MAX_SPAN_RAD = 0.1
 
 
 class GroupResult(NamedTuple):
-    """Clusters of one group, in local site indices."""
+    """Clusters of one group, in local site indices, numbered by representative."""
 
-    labels: np.ndarray  # (m,) cluster id, ids ordered by representative site
-    representatives: np.ndarray  # (k,) local site of each cluster's representative
+    labels: np.ndarray  # (m,) cluster of each site
+    representatives: np.ndarray  # (k,) increasing local sites
+    spans: np.ndarray  # (k,) span of each cluster, radians
+    distances: np.ndarray  # (m,) central angle of each site to its representative
     n_iter: int  # optimisation passes run
-    n_swaps: int  # accepted representative swaps
-    n_merges: int  # accepted merges
 
 
-def chord_of(angle_rad):
-    """Chord length of a central angle, for Euclidean queries on unit vectors."""
-    return 2.0 * np.sin(0.5 * min(float(angle_rad), np.pi))
+class ConsistentClustering(NamedTuple):
+    """Every site assigned to its nearest representative, every span within the
+    limit (see :func:`consistent_clustering`)."""
+
+    representatives: np.ndarray  # (k,) increasing sites
+    labels: np.ndarray  # (m,) position in representatives
+    distances: np.ndarray  # (m,) central angle to the representative
+    indptr: np.ndarray  # (k + 1,) cluster c: members[indptr[c] : indptr[c + 1]]
+    members: np.ndarray  # (m,) sites by cluster, increasing within each
+    spans: np.ndarray  # (k,) radians
 
 
 def medial_axis_split(xyz, idx, max_span_rad):
@@ -98,124 +113,160 @@ def _csr(labels, n_clusters):
     return indptr, order
 
 
+def consistent_clustering(xyz, w, priority, rep_sites, max_span_rad):
+    """Assign every site to its nearest representative; split any cluster whose
+    span then exceeds the limit (medial axis again, a medoid per part) and repeat.
+
+    Each round adds representatives, so this ends (at worst with every site its own
+    cluster).
+
+    Parameters
+    ----------
+    xyz : ndarray of shape (m, 3)
+    w, priority : ndarray of shape (m,)
+        Weights and the medoid search's visiting keys.
+    rep_sites : ndarray of shape (k,)
+        Increasing representative sites.
+    max_span_rad : float
+
+    Returns
+    -------
+    ConsistentClustering
+    """
+    sites = np.arange(xyz.shape[0], dtype=np.int64)
+    rep_sites = np.asarray(rep_sites, dtype=np.int64)
+    while True:
+        labels, dist = assign_to_nearest(xyz, sites, rep_sites)
+        labels[rep_sites] = np.arange(rep_sites.shape[0])
+        dist[rep_sites] = 0.0
+        indptr, order = _csr(labels, rep_sites.shape[0])
+        spans, _ = spans_of_clusters(xyz, indptr, order, max_span_rad)
+        bad = np.flatnonzero(spans > max_span_rad)
+        if bad.size == 0:
+            return ConsistentClustering(rep_sites, labels, dist, indptr, order, spans)
+        keep = np.ones(rep_sites.shape[0], dtype=bool)
+        keep[bad] = False
+        new = [rep_sites[keep]]
+        for c in bad:
+            members = order[indptr[c] : indptr[c + 1]]
+            for part in medial_axis_split(xyz, members, max_span_rad):
+                new.append([weighted_medoid(xyz, w, part, priority)[0]])
+        rep_sites = np.sort(np.concatenate(new).astype(np.int64))
+
+
 class _Group:
     """Mutable clustering of one group; every change keeps it consistent."""
 
-    def __init__(self, xyz, w, max_span_rad, priority):
+    def __init__(self, xyz, w, max_span_rad, priority, start):
+        """State of the clustering ``start`` (a :class:`ConsistentClustering`)."""
+        n_sites = xyz.shape[0]
+        k = start.representatives.shape[0]
         self.xyz = xyz
         self.w = w
-        self.D = max_span_rad
+        self.max_span_rad = max_span_rad
         self.priority = priority
-        self.sites = np.arange(xyz.shape[0], dtype=np.int64)
-        self._flag = np.zeros(xyz.shape[0], dtype=bool)
-        self.n_swaps = 0
-        self.n_merges = 0
-
-    # -- consistency and fix-up ---------------------------------------------------
-    def make_consistent(self, rep_sites):
-        """Assign every event to its nearest representative; split any cluster whose
-        span then exceeds the limit (medial axis again) and repeat. Each round adds
-        representatives, so this ends (at worst with every event its own cluster)."""
-        xyz, D = self.xyz, self.D
-        rep_sites = np.asarray(rep_sites, dtype=np.int64)
-        while True:
-            labels, dist = assign_to_nearest(xyz, self.sites, rep_sites)
-            labels[rep_sites] = np.arange(rep_sites.shape[0])
-            dist[rep_sites] = 0.0
-            indptr, order = _csr(labels, rep_sites.shape[0])
-            spans, _ = spans_of_clusters(xyz, indptr, order, D)
-            bad = np.flatnonzero(spans > D)
-            if bad.size == 0:
-                break
-            keep = np.ones(rep_sites.shape[0], dtype=bool)
-            keep[bad] = False
-            new = [rep_sites[keep]]
-            for c in bad:
-                for part in medial_axis_split(xyz, order[indptr[c] : indptr[c + 1]], D):
-                    new.append([weighted_medoid(xyz, self.w, part, self.priority)[0]])
-            rep_sites = np.sort(np.concatenate(new).astype(np.int64))
-        self.reps = rep_sites.copy()
-        self.alive = np.ones(rep_sites.shape[0], dtype=bool)
-        self.labels = labels
-        self.dist = dist
-        self.members = [order[indptr[c] : indptr[c + 1]] for c in range(len(rep_sites))]
-        self._repool()
-        self.spans = spans.copy()
-        # Largest distance from each representative to its members.
-        self.radius = np.zeros(rep_sites.shape[0])
-        np.maximum.at(self.radius, labels, dist)
-        # Clusters whose surroundings changed since their last full candidate scan.
-        self.dirty = np.ones(rep_sites.shape[0], dtype=bool)
-        # Hull vertices of cluster c: _hull_pool[_hull_bounds[c] : _hull_bounds[k + c]]
-        # (-1: not known yet), appended as they are computed.
-        self._hull_bounds = np.full(2 * rep_sites.shape[0], -1, dtype=np.int64)
-        self._hull_pool = np.empty(2 * self.sites.shape[0] + 64, dtype=np.int64)
-        self._hull_end = 0
+        # Clusters: representative site, alive, span, largest distance of a member
+        # to the representative; sites: cluster and distance to its representative.
+        self.reps = start.representatives.copy()
+        self.alive = np.ones(k, dtype=bool)
+        self.spans = start.spans.copy()
+        self.labels = start.labels
+        self.dist = start.distances
+        self.radius = np.zeros(k)
+        np.maximum.at(self.radius, self.labels, self.dist)
+        self._clusters = Clusters(
+            self.reps, self.alive, self.radius, self.spans, self.labels, self.dist
+        )
+        # Members of each cluster (sorted), also kept in one flat pool for the
+        # scan kernels.
+        self.members = [
+            start.members[start.indptr[c] : start.indptr[c + 1]] for c in range(k)
+        ]
+        self._pool, self._pool_end = self._pooled_members()
+        # Hull vertices (cached until the cluster changes), and their positions in
+        # the sorted members.
+        self._hulls = HullPool(
+            np.empty(2 * n_sites + 64, dtype=np.int64),
+            np.full(2 * k, -1, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+        )
         self._hull_positions = {}
-        # Membership versions, and the pairs (with versions) whose union is too wide.
-        self.version = np.zeros(rep_sites.shape[0], dtype=np.int64)
+        # Clusters whose surroundings changed since their last full candidate scan.
+        self.dirty = np.ones(k, dtype=bool)
+        # Membership versions; the pairs (with versions) whose union is too wide,
+        # the merges refused in an unchanged neighbourhood, and the medoid and
+        # candidates of unions.
+        self.version = np.zeros(k, dtype=np.int64)
         self._too_wide = set()
         self._blocked = set()
         self._union_medoids = {}
+        # Scratch flags of the kernels (all False between calls).
+        self._flag = np.zeros(n_sites, dtype=bool)
 
     # -- helpers ------------------------------------------------------------------
-    def _repool(self, room=0):
-        """Copy ``self.members`` into one flat pool (with room to append to): cluster
-        ``c`` at ``_pool[_bounds[c] : _bounds[k + c]]``, for the scan kernels."""
+    def _pooled_members(self, room=0):
+        """``self.members`` copied into one flat pool with room to append to, and
+        the end of the copies."""
         k = len(self.members)
         sizes = np.array([m.shape[0] for m in self.members], dtype=np.int64)
-        self._bounds = np.zeros(2 * k, dtype=np.int64)
-        np.cumsum(sizes[:-1], out=self._bounds[1:k])
-        self._bounds[k:] = self._bounds[:k] + sizes
-        self._pool_end = int(sizes.sum())
-        self._pool = np.empty(4 * (self._pool_end + room) + 64, dtype=np.int64)
+        bounds = np.zeros(2 * k, dtype=np.int64)
+        np.cumsum(sizes[:-1], out=bounds[1:k])
+        bounds[k:] = bounds[:k] + sizes
+        end = int(sizes.sum())
+        sites = np.empty(4 * (end + room) + 64, dtype=np.int64)
         if k:
-            np.concatenate(self.members, out=self._pool[: self._pool_end])
+            np.concatenate(self.members, out=sites[:end])
+        return MemberPool(sites, bounds), end
 
     def _set_members(self, c, members):
         """Make ``members`` (sorted) cluster ``c``'s events."""
         self.members[c] = members
         n = members.shape[0]
         end = self._pool_end
-        if end + n > self._pool.shape[0]:
-            self._repool(n)
+        if end + n > self._pool.sites.shape[0]:
+            self._pool, self._pool_end = self._pooled_members(n)
             return
-        self._pool[end : end + n] = members
-        self._bounds[c] = end
-        self._bounds[len(self.members) + c] = end + n
+        self._pool.sites[end : end + n] = members
+        self._pool.bounds[c] = end
+        self._pool.bounds[len(self.members) + c] = end + n
         self._pool_end = end + n
+
+    def _forget_hull(self, c):
+        self._hulls.bounds[c] = -1
+        self._hull_positions[c] = None
 
     def hull(self, c):
         """Hull vertices of cluster ``c`` (cached until the cluster changes)."""
-        bounds = self._hull_bounds
+        bounds = self._hulls.bounds
+        k = len(self.members)
         if bounds[c] < 0:
             h = hull_vertices(self.xyz, self.members[c])
             self._hull_room(h.shape[0])
-            end = self._hull_end
-            self._hull_pool[end : end + h.shape[0]] = h
+            end = int(self._hulls.end[0])
+            self._hulls.sites[end : end + h.shape[0]] = h
             bounds[c] = end
-            self._hull_end = bounds[len(self.members) + c] = end + h.shape[0]
+            bounds[k + c] = self._hulls.end[0] = end + h.shape[0]
             return h
-        return self._hull_pool[bounds[c] : bounds[len(self.members) + c]]
+        return self._hulls.sites[bounds[c] : bounds[k + c]]
 
     def _hull_room(self, n):
         """Make room for ``n`` more hull vertices (a new pool of the known hulls;
         arrays handed out before stay valid)."""
-        if self._hull_end + n <= self._hull_pool.shape[0]:
+        if self._hulls.end[0] + n <= self._hulls.sites.shape[0]:
             return
         k = len(self.members)
-        bounds = self._hull_bounds
+        bounds = self._hulls.bounds
         known = np.flatnonzero(bounds[:k] >= 0)
-        parts = [self._hull_pool[bounds[c] : bounds[k + c]] for c in known]
+        parts = [self._hulls.sites[bounds[c] : bounds[k + c]] for c in known]
         sizes = np.array([p.shape[0] for p in parts], dtype=np.int64)
         total = int(sizes.sum())
-        pool = np.empty(2 * (total + n) + 2 * self.sites.shape[0] + 64, dtype=np.int64)
+        n_sites = self.xyz.shape[0]
+        sites = np.empty(2 * (total + n) + 2 * n_sites + 64, dtype=np.int64)
         if parts:
-            np.concatenate(parts, out=pool[:total])
+            np.concatenate(parts, out=sites[:total])
         bounds[known] = np.cumsum(sizes) - sizes
         bounds[k + known] = bounds[known] + sizes
-        self._hull_pool = pool
-        self._hull_end = total
+        self._hulls = HullPool(sites, bounds, np.array([total], dtype=np.int64))
 
     def hull_positions(self, c):
         """Positions of cluster ``c``'s hull vertices in its sorted members."""
@@ -226,7 +277,7 @@ class _Group:
     def neighbours(self, site, radius_rad, exclude):
         """Alive clusters (ids) whose representative lies within ``radius_rad``."""
         diff = self.xyz[self.reps] - self.xyz[site]
-        close = np.einsum("ij,ij->i", diff, diff) <= chord_of(radius_rad) ** 2 * (
+        close = np.einsum("ij,ij->i", diff, diff) <= chord_length(radius_rad) ** 2 * (
             1.0 + 1e-9
         )
         close &= self.alive
@@ -248,8 +299,13 @@ class _Group:
         ``nearest`` (position in ``nbr`` and distance of each own event's nearest
         other representative) and ``outsiders`` (the events of ``nbr`` that can
         reach ``x``) may be passed when already known.
+
+        Returns
+        -------
+        n_moved : int or None
+            Events that changed cluster; None when the move is refused.
         """
-        xyz, D, reps = self.xyz, self.D, self.reps
+        xyz, limit, reps = self.xyz, self.max_span_rad, self.reps
         nbr_reps = reps[nbr]
         if nearest is None:
             nearest = nearest_of_list(xyz, own, nbr_reps)
@@ -271,19 +327,19 @@ class _Group:
         incoming = outsiders[move_in]
         if dead is None:
             # A swap: what stays is part of cluster j, already within the span.
-            if stay.all() and D < 0.5 * np.pi:
-                fits = fits_with_hull(xyz, self.hull(j), incoming, D)
+            if stay.all() and limit < CONVEX_CAP_MAX_RAD:
+                fits = fits_with_hull(xyz, self.hull(j), incoming, limit)
             else:
-                fits = fits_after_adding(xyz, own[stay], incoming, D)
+                fits = fits_after_adding(xyz, own[stay], incoming, limit)
             if not fits:
-                return False
+                return None
             new_j = np.sort(np.concatenate([own[stay], incoming]))
             span_j = None
         else:
             new_j = np.sort(np.concatenate([own[stay], incoming]))
-            span_j = span_of(xyz, new_j, D)[0]
-            if span_j > D:
-                return False
+            span_j = span_of(xyz, new_j, limit)[0]
+            if span_j > limit:
+                return None
         leaving = own[~stay]
         leaving_to = nbr[which[~stay]]
         flag = self._flag
@@ -294,15 +350,15 @@ class _Group:
             members = self.members[c]
             kept = ~flag[members]
             added = leaving[leaving_to == c]
-            if kept.all() and D < 0.5 * np.pi:
+            if kept.all() and limit < CONVEX_CAP_MAX_RAD:
                 # Nothing leaves c: its cached hull vertices stand for it.
-                fits = fits_with_hull(xyz, self.hull(c), added, D)
+                fits = fits_with_hull(xyz, self.hull(c), added, limit)
             else:
                 members = members[kept]
-                fits = fits_after_adding(xyz, members, added, D)
+                fits = fits_after_adding(xyz, members, added, limit)
             if not fits:
                 flag[incoming] = False
-                return False
+                return None
             changed[c] = np.sort(np.concatenate([members, added]))
         flag[incoming] = False
         # Accept.
@@ -314,20 +370,18 @@ class _Group:
         self.dist[incoming] = d_out[move_in]
         # (site, radius) of every changed cluster before and after the move.
         touched = [(reps[j], self.radius[j])]
-        self._hull_bounds[j] = -1
-        self._hull_positions[j] = None
+        self._forget_hull(j)
         self.version[j] += 1
         for c, members in changed.items():
-            self._hull_bounds[c] = -1
-            self._hull_positions[c] = None
+            self._forget_hull(c)
             self.version[c] += 1
             self._set_members(c, members)
-            self.spans[c] = span_of(xyz, members, D)[0]
+            self.spans[c] = span_of(xyz, members, limit)[0]
             old_radius = self.radius[c]
             self.radius[c] = self.dist[members].max()
             touched.append((reps[c], max(old_radius, self.radius[c])))
         self._set_members(j, new_j)
-        self.spans[j] = span_of(xyz, new_j, D)[0] if span_j is None else span_j
+        self.spans[j] = span_of(xyz, new_j, limit)[0] if span_j is None else span_j
         self.radius[j] = self.dist[new_j].max()
         touched.append((x, self.radius[j]))
         reps[j] = x
@@ -338,8 +392,7 @@ class _Group:
         sites, radii = zip(*touched)
         self.mark_dirty(np.array(sites), np.array(radii))
         self.dirty[j] = True
-        self._moved_none = leaving.shape[0] == 0 and incoming.shape[0] == 0
-        return True
+        return leaving.shape[0] + incoming.shape[0]
 
     def mark_dirty(self, sites, radii):
         """Flag for a new scan every cluster whose scan a change at ``sites`` can
@@ -352,16 +405,7 @@ class _Group:
         representatives nearest to its members when one of its candidates could lose
         them, which lie within s_k + R_k of r_k; nothing else.
         """
-        within_reach_of_sites(
-            self.xyz,
-            sites,
-            radii,
-            self.reps,
-            self.spans,
-            self.radius,
-            self.alive,
-            self.dirty,
-        )
+        mark_dirty_near(self.xyz, sites, radii, self._clusters, self.dirty)
 
     # -- k-medoid swaps -----------------------------------------------------------
     def optimise_cluster(self, j, rng):
@@ -370,94 +414,41 @@ class _Group:
         own = self.members[j]
         if own.shape[0] < 2:
             return False
-        xyz, w, D = self.xyz, self.w, self.D
-        rep = self.reps[j]
-        # Clusters within 3 D of rep. Rivals (nearest other representatives) matter
-        # only for members that some candidate, at most the span away, could lose:
-        # within radius + span of rep. Events of cluster c can move in only if c's
-        # representative is within 2 R_c + radius of rep (R_c: largest distance of
-        # c's events to it; self.radius[j] is the largest of dist[own]).
-        radius = self.radius[j]
-        # (room for the hulls of all neighbours, computed in the kernel when unknown)
-        self._hull_room(self.sites.shape[0])
-        (
-            nbr,
-            nbr_indptr,
-            nbr_members,
-            gathered,
-            hull_indptr,
-            hull_sites,
-            self._hull_end,
-        ) = scan_clusters(
-            xyz,
-            self.reps,
-            self.alive,
-            self.radius,
-            j,
-            radius + self.spans[j],
-            D,
-            self._pool,
-            self._bounds,
-            self._hull_pool,
-            self._hull_bounds,
-            self._hull_end,
-        )
-        # An event of a neighbour moves in only if some member x is closer than its
-        # current distance, and d(i, x) >= d(i, rep) - (radius of j). Next to a
-        # dense cluster, sharper: within d_out of the spherical convex hull of j.
-        which, caps_own, outsiders, pts, caps, rivals, current, cand = scan_points(
-            xyz,
-            w,
-            self.reps,
-            self.labels,
-            self.dist,
-            own,
-            rep,
-            radius,
-            self.reps[nbr],
-            gathered,
-            _HULL_REACH_MIN if D <= _HULL_REACH_MAX_SPAN_RAD else xyz.shape[0],
-        )
-        nearest = (which, caps_own)
-        threshold = current - (1e-10 * current + 1e-300)
-        receiver = nearest[0]
+        xyz, limit = self.xyz, self.max_span_rad
         own_hull = self.hull_positions(j)
-        order = rng.permutation(cand.shape[0])
-        lower = np.zeros(cand.shape[0])
-        t, _, n_refused = first_improving_swap(
+        # (room for the hulls of all neighbours, computed in the kernel when unknown)
+        self._hull_room(xyz.shape[0])
+        found = scan_cluster(
             xyz,
-            w,
-            pts,
-            caps,
-            rivals,
-            own.shape[0],
-            cand,
-            order,
-            0,
-            threshold,
-            lower,
-            D,
-            receiver,
-            nbr_indptr,
-            nbr_members,
-            self._flag,
+            self.w,
+            self._clusters,
+            j,
+            self._pool,
+            self._hulls,
             own_hull,
-            hull_indptr,
-            hull_sites,
+            rng.permutation(own.shape[0] - 1),
+            limit,
+            _HULL_REACH_MIN if limit <= NARROW_SPAN_RAD else xyz.shape[0],
+            self._flag,
             _MAX_REFUSED,
-            True,
         )
-        if t < 0:
+        if found.x < 0:
             return False
-        x = own[cand[order[t]]]
-        if self.try_move(j, x, own, nbr, nearest=nearest, outsiders=outsiders):
-            self.n_swaps += 1
-            if self._moved_none and n_refused < _MAX_REFUSED:
-                # No event changed cluster, so cluster j's scan context is the same
-                # and x was its best candidate: a new scan would find nothing.
-                self.dirty[j] = False
-            return True
-        return False
+        n_moved = self.try_move(
+            j,
+            found.x,
+            own,
+            found.nbr_ids,
+            nearest=(found.receiver, found.caps_own),
+            outsiders=found.outsiders,
+        )
+        if n_moved is None:
+            return False
+        if n_moved == 0 and found.n_refused < _MAX_REFUSED:
+            # No event changed cluster, so cluster j's scan context is the same
+            # and x was its best candidate: a new scan would find nothing.
+            self.dirty[j] = False
+        return True
 
     def swap_pass(self, rng):
         changed = False
@@ -473,12 +464,12 @@ class _Group:
     # -- merges -------------------------------------------------------------------
     def merge_pass(self):
         """Merge adjacent clusters whose union spans no more than the limit."""
-        xyz, D = self.xyz, self.D
+        xyz, limit = self.xyz, self.max_span_rad
         ids = np.flatnonzero(self.alive)
         if ids.shape[0] < 2:
             return False
         pairs = cKDTree(xyz[self.reps[ids]]).query_pairs(
-            chord_of(D) * (1.0 + 1e-9), output_type="ndarray"
+            chord_length(limit) * (1.0 + 1e-9), output_type="ndarray"
         )
         if pairs.shape[0] == 0:
             return False
@@ -493,18 +484,18 @@ class _Group:
             key = (a, b, self.version[a], self.version[b])
             if key in self._too_wide:
                 continue
-            if D <= _HULL_REACH_MAX_SPAN_RAD:
+            if limit <= NARROW_SPAN_RAD:
                 # The farthest pair of the union is a pair of hull vertices of a or b.
                 ends = np.concatenate([self.hull(a), self.hull(b)])
             else:
                 ends = np.concatenate([self.members[a], self.members[b]])
-            if span_of(xyz, ends, D)[0] > D:
+            if span_of(xyz, ends, limit)[0] > limit:
                 self._too_wide.add(key)
                 continue
             union = np.sort(np.concatenate([self.members[a], self.members[b]]))
             # A merge refused for consistency is retried only once something within
-            # reach (4 D of a's representative) has changed.
-            around = self.neighbours(self.reps[a], 4.0 * D, [])
+            # reach (4 limit of a's representative) has changed.
+            around = self.neighbours(self.reps[a], 4.0 * limit, [])
             state = (a, b, hash(tuple(self.version[around])), hash(tuple(around)))
             if state in self._blocked:
                 continue
@@ -519,45 +510,36 @@ class _Group:
                 cached = (medoid, union[near[:_MERGE_CANDIDATES]])
                 self._union_medoids[key] = cached
             medoid, reps_to_try = cached
-            # Every candidate is within D of the medoid, so the clusters within 4 D
-            # of it cover each candidate's 3 D neighbourhood.
-            around = self.neighbours(medoid, 4.0 * D, [a, b])
+            # Every candidate is within the limit of the medoid, so the clusters
+            # within 4 limit of it cover each candidate's 3 limit neighbourhood.
+            around = self.neighbours(medoid, 4.0 * limit, [a, b])
             gap = angles_to(xyz, self.reps[around], medoid)
             reach_u = float(angles_to(xyz, union, medoid).max())
             reach_x = float(angles_to(xyz, reps_to_try, medoid).max())
-            # As in a swap scan: rivals within reach_u + D of the medoid (a union
+            # As in a swap scan: rivals within reach_u + limit of the medoid (a union
             # member that a candidate could lose), events of clusters within
             # 2 R_c + reach_x (events that could move to a candidate).
-            nbr = around[gap <= (reach_u + D) * (1.0 + 1e-9) + 1e-12]
+            nbr = around[gap <= (reach_u + limit) * (1.0 + 1e-9) + 1e-12]
             sources = around[
                 gap <= (2.0 * self.radius[around] + reach_x) * (1.0 + 1e-9) + 1e-12
             ]
             nearest = nearest_of_list(xyz, union, self.reps[nbr])
             outsiders = self._gather(sources)
-            if outsiders.shape[0] > _HULL_REACH_MIN and D <= _HULL_REACH_MAX_SPAN_RAD:
+            if outsiders.shape[0] > _HULL_REACH_MIN and limit <= NARROW_SPAN_RAD:
                 # Only events within their distance of the union's hull can move in.
                 outsiders = outsiders[
                     within_reach(xyz, union, outsiders, self.dist[outsiders], 1e-9)
                 ]
             for rep in reps_to_try:
-                if self.try_move(
+                moved = self.try_move(
                     a, rep, union, nbr, dead=b, nearest=nearest, outsiders=outsiders
-                ):
-                    self.n_merges += 1
+                )
+                if moved is not None:
                     merged = True
                     break
             else:
                 self._blocked.add(state)
         return merged
-
-    def result(self, n_iter):
-        ids = np.flatnonzero(self.alive)
-        ids = ids[np.argsort(self.reps[ids], kind="stable")]
-        relabel = np.full(self.reps.shape[0], -1, dtype=np.int64)
-        relabel[ids] = np.arange(ids.shape[0])
-        return GroupResult(
-            relabel[self.labels], self.reps[ids], n_iter, self.n_swaps, self.n_merges
-        )
 
 
 def fit_group(xyz, w, max_span_rad, max_iter, seed):
@@ -587,10 +569,13 @@ def fit_group(xyz, w, max_span_rad, max_iter, seed):
     """
     rng = np.random.default_rng(seed)
     priority = rng.random(xyz.shape[0])
-    group = _Group(xyz, w, max_span_rad, priority)
-    parts = medial_axis_split(xyz, group.sites, max_span_rad)
+    sites = np.arange(xyz.shape[0], dtype=np.int64)
+    parts = medial_axis_split(xyz, sites, max_span_rad)
     reps = [weighted_medoid(xyz, w, part, priority)[0] for part in parts]
-    group.make_consistent(np.sort(np.asarray(reps, dtype=np.int64)))
+    start = consistent_clustering(
+        xyz, w, priority, np.sort(np.asarray(reps, dtype=np.int64)), max_span_rad
+    )
+    group = _Group(xyz, w, max_span_rad, priority, start)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         changed = group.swap_pass(rng)
@@ -598,5 +583,9 @@ def fit_group(xyz, w, max_span_rad, max_iter, seed):
         if not changed:
             break
     # Final fix-up: re-derive the assignment from the representatives alone.
-    group.make_consistent(np.sort(group.reps[group.alive]))
-    return group.result(n_iter)
+    final = consistent_clustering(
+        xyz, w, priority, np.sort(group.reps[group.alive]), max_span_rad
+    )
+    return GroupResult(
+        final.labels, final.representatives, final.spans, final.distances, n_iter
+    )

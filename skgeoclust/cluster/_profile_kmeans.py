@@ -21,25 +21,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgeoclust._kernels.kmeans import (
-    accumulate_cluster_sums,
-    assign_labels,
-    assign_labels_parallel,
-)
+from skgeoclust._kernels.kmeans import accumulate_cluster_sums
+from skgeoclust.cluster._kmeans_core import assign, farthest_rows, lloyd_centers
 from skgeoclust.cluster._knee import box_smooth, knee_point
 from skgeoclust.utils import check_distance_range
+from skgeoclust.utils._seeds import integer_seed
 from skgeoclust.utils._validation import naming_conversion_errors
-
-#: Below this many multiply-adds per assignment pass, threads cost more than they
-#: save (Lloyd calls the assignment once per iteration; thread wake-up dominates).
-_PARALLEL_WORK = 20_000_000
-
-
-def _assign(X, centers, labels, sq_dist):
-    """Nearest centre of every row (exact squared distances); returns the inertia."""
-    if X.shape[0] * centers.shape[0] * X.shape[1] < _PARALLEL_WORK:
-        return assign_labels(X, centers, labels, sq_dist)
-    return assign_labels_parallel(X, centers, labels, sq_dist)
 
 
 class _KMeansResult(NamedTuple):
@@ -75,29 +62,23 @@ def _lloyd(X, centers, max_iter):
     """Exact Lloyd iterations until the labels stop changing (or ``max_iter``).
 
     An empty cluster is re-seeded at the profile farthest from its centre, as
-    scikit-learn does.
+    scikit-learn does. Threads (every Numba thread) only for large passes.
     """
-    n_samples = X.shape[0]
     n_clusters = centers.shape[0]
-    labels = np.full(n_samples, -1, dtype=np.int32)
-    new_labels = np.empty(n_samples, dtype=np.int32)
-    sq_dist = np.empty(n_samples, dtype=np.float64)
-    inertia = _assign(X, centers, new_labels, sq_dist)
+    labels = np.full(X.shape[0], -1, dtype=np.int32)
+    now = assign(X, centers, n_threads=None)
     n_iter = 0
-    while n_iter < max_iter and not np.array_equal(labels, new_labels):
-        labels, new_labels = new_labels, labels
+    while n_iter < max_iter and not np.array_equal(labels, now.labels):
+        labels = now.labels
         sums = np.zeros_like(centers)
         counts = np.zeros(n_clusters)
         accumulate_cluster_sums(X, labels, sums, counts)
-        empty = np.flatnonzero(counts == 0)
-        if empty.size:
-            far = np.argsort(sq_dist, kind="stable")[::-1][: empty.size]
-            sums[empty] = X[far]
-            counts[empty] = 1.0
-        centers = sums / counts[:, None]
-        inertia = _assign(X, centers, new_labels, sq_dist)
+        n_empty = np.count_nonzero(counts == 0)
+        far = X[farthest_rows(now.sq_dist, n_empty)]
+        centers = lloyd_centers(sums, counts, centers, far)
+        now = assign(X, centers, n_threads=None)
         n_iter += 1
-    return _KMeansResult(centers, new_labels.astype(np.int64), float(inertia), n_iter)
+    return _KMeansResult(centers, now.labels.astype(np.int64), now.inertia, n_iter)
 
 
 def _fit_euclidean(X, n_clusters, seed, n_init, max_iter):
@@ -358,12 +339,7 @@ class ProfileKMeans(
         X = np.ascontiguousarray(X, dtype=np.float64)
         check_distance_range(X)
         n_samples = X.shape[0]
-        rs = self.random_state
-        seed = (
-            int(rs)
-            if isinstance(rs, Integral) and not isinstance(rs, bool)
-            else int(check_random_state(rs).randint(np.iinfo(np.int32).max))
-        )
+        seed = integer_seed(self.random_state)
         if self.n_clusters is not None:
             if self.n_clusters > n_samples:
                 raise ValueError(
@@ -371,6 +347,7 @@ class ProfileKMeans(
                 )
             result = self._fit_k(X, int(self.n_clusters), seed)
             n_clusters = int(self.n_clusters)
+            ks = distortions = None
         else:
             ks = self._k_range(n_samples)
             if ks.size < 3:
@@ -400,8 +377,6 @@ class ProfileKMeans(
                 )
             n_clusters = int(knee)
             result = results[int(np.flatnonzero(ks == n_clusters)[0])]
-            self.distortions_ = distortions
-            self.n_clusters_range_ = ks
         n_used = np.unique(result.labels).size
         if n_used < n_clusters:
             warnings.warn(
@@ -418,6 +393,12 @@ class ProfileKMeans(
         self.n_iter_ = result.n_iter
         self.n_clusters_ = n_clusters
         self._n_features_out = n_clusters
+        if ks is None:  # a fixed k: no curve, not even a previous fit's
+            self.__dict__.pop("distortions_", None)
+            self.__dict__.pop("n_clusters_range_", None)
+        else:
+            self.distortions_ = distortions
+            self.n_clusters_range_ = ks
         return self
 
     def _transform(self, X):
@@ -444,8 +425,7 @@ class ProfileKMeans(
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self.metric == "euclidean":
             # The kernel that labelled the training profiles: predict(X) == labels_.
-            labels = np.empty(X.shape[0], dtype=np.int32)
-            _assign(X, self.cluster_centers_, labels, np.empty(X.shape[0]))
+            labels = assign(X, self.cluster_centers_, n_threads=None).labels
             return labels.astype(np.int64)
         return np.argmin(self._transform(X), axis=1)
 

@@ -9,20 +9,14 @@ import numpy as np
 from minisom import MiniSom
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skgeoclust._kernels.som import (
-    best_matching_units,
-    best_matching_units_parallel,
-    train_online,
-)
+from skgeoclust._kernels.som import train_online
+from skgeoclust.cluster._kmeans_core import nearest_two
 from skgeoclust.utils import check_distance_range
+from skgeoclust.utils._seeds import integer_seed
 from skgeoclust.utils._validation import naming_conversion_errors
-
-#: Below this many multiply-adds, the winner search runs on one thread.
-_PARALLEL_WORK = 2_000_000
 
 #: minisom's rectangular topographic-error threshold (diagonal neighbours count as
 #: adjacent).
@@ -36,17 +30,12 @@ class _Winners(NamedTuple):
 
 
 def _winners(X, codebook):
-    """Best and second-best node (flat index) and distance to the best, per sample."""
-    n = X.shape[0]
-    bmu = np.empty(n, dtype=np.int64)
-    second = np.empty(n, dtype=np.int64)
-    sq = np.empty(n, dtype=np.float64)
+    """Best and second-best node (flat index) and distance to the best, per sample
+    (the k-means assignment with its runner-up, every Numba thread allowed)."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     codebook = np.ascontiguousarray(codebook, dtype=np.float64)
-    serial = X.shape[0] * codebook.shape[0] * X.shape[1] < _PARALLEL_WORK
-    kernel = best_matching_units if serial else best_matching_units_parallel
-    kernel(X, codebook, bmu, second, sq)
-    return _Winners(bmu, second, np.sqrt(sq))
+    bmu, second, sq_dist = nearest_two(X, codebook)
+    return _Winners(bmu, second, np.sqrt(sq_dist))
 
 
 def _grid_shape(grid_size, n_samples):
@@ -64,13 +53,6 @@ def _grid_shape(grid_size, n_samples):
             f"{grid_size!r}."
         )
     return int(shape[0]), int(shape[1])
-
-
-def _minisom_seed(random_state):
-    """The integer seed handed to MiniSom: the int itself, or one drawn from rng."""
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _topographic_error(second, bmu, grid_y):
@@ -265,7 +247,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
             )
 
         som = self._new_minisom(
-            grid_x, grid_y, n_features, _minisom_seed(self.random_state)
+            grid_x, grid_y, n_features, integer_seed(self.random_state)
         )
         if self.init == "pca":
             som.pca_weights_init(X)
@@ -277,7 +259,9 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         else:
             order = np.arange(self.n_iterations) % n_samples
             if self.random_order:
-                # minisom shuffles with its own generator, after initialisation.
+                # MiniSom.train(random_order=True) shuffles with the generator it
+                # seeded and drew the initial weights from; minisom has no public
+                # handle on it, and the same codebook needs the same permutation.
                 som._random_generator.shuffle(order)
             weights_t = np.ascontiguousarray(
                 som.get_weights().reshape(grid_x * grid_y, n_features).T,
@@ -394,6 +378,6 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         check_is_fitted(self)
         grid_x, grid_y = self.grid_shape_
         som = self._new_minisom(grid_x, grid_y, self.codebook_.shape[-1], 0)
-        # minisom has no public setter for the weights.
-        som._weights = self.codebook_.copy()
+        # minisom has no weight setter; get_weights() hands out the map's own array.
+        som.get_weights()[...] = self.codebook_
         return som

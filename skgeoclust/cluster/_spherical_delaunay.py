@@ -10,6 +10,11 @@ from scipy.spatial import ConvexHull, Delaunay, QhullError, cKDTree
 _STEREOGRAPHIC_CAP_RAD = np.radians(60.0)
 
 
+def chord_length(angle_rad):
+    """Chord length of a central angle, for Euclidean queries on unit vectors."""
+    return 2.0 * np.sin(0.5 * min(float(angle_rad), np.pi))
+
+
 def _simplex_edges(simplices):
     simplices = np.asarray(simplices, dtype=np.int64)
     src = np.concatenate([simplices[:, 0], simplices[:, 1], simplices[:, 0]])
@@ -65,7 +70,7 @@ def _circle_edges(xyz, basis):
 
 
 def _radius_edges(xyz, max_span_rad):
-    chord = 2.0 * np.sin(0.5 * min(max_span_rad, np.pi)) * (1.0 + 1e-12)
+    chord = chord_length(max_span_rad) * (1.0 + 1e-12)
     pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
     return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
 

@@ -14,12 +14,12 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from skgeoclust._kernels.medoids import (
-    angles_to,
+from skgeoclust._kernels.medoid import medoids_of_clusters
+from skgeoclust._kernels.spans import spans_of_clusters
+from skgeoclust._kernels.sphere import (
+    angles_to_representatives,
     edge_angles,
-    medoids_of_clusters,
     nearest_representative,
-    spans_of_clusters,
 )
 from skgeoclust._kernels.unionfind import connected_components
 from skgeoclust.cluster._kmedoids_group import _csr, fit_group
@@ -59,7 +59,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     Parameters
     ----------
     max_span_km : float, default=55.6
-        Largest allowed span of a cluster in km (the document's D_max): 55.6 km is
+        Largest allowed span of a cluster in km (the maximum span D_max): 55.6 km is
         0.5 degree of arc on a sphere of radius 6371.0 km (111.19 km per degree).
         It also sets the event groups: events closer than this are linked.
     max_iter : int, default=100
@@ -124,23 +124,24 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     great-circle distances on a sphere of radius 6371.0 km. Events with the same
     epicentre always share a cluster (they are processed as one weighted site).
 
-    Steps, following the document: (1) spherical Delaunay tessellation; (2) event
-    groups; (3) per group wider than ``max_span_km``, recursive medial-axis
-    subdivision (split by the great circle equidistant from the ends of the span),
-    exact weighted medoid of each part, and consistency (each event to its nearest
-    medoid); (4) k-medoid optimisation: each member of a cluster is tested as its
-    representative, with the change of M(C) summed over the events that move into
-    the cluster and the cluster's own events that stay or move out; an improving
-    swap is rejected if any affected cluster's span would exceed ``max_span_km``;
-    then adjacent clusters whose union spans at most ``max_span_km`` are merged
-    (the merge is kept if consistency then leaves every span within the limit);
-    passes repeat until nothing changes; (5) the final fix-up, which the document
-    leaves undescribed, is here: reassign every event to its nearest medoid and,
-    should a cluster then exceed the span, split it along its medial axis and
-    repeat. Groups are independent and run in parallel (``n_jobs``).
+    Steps, following the original algorithm: (1) spherical Delaunay tessellation;
+    (2) event groups; (3) per group wider than ``max_span_km``, recursive
+    medial-axis subdivision (split by the great circle equidistant from the ends of
+    the span), exact weighted medoid of each part, and consistency (each event to
+    its nearest medoid); (4) k-medoid optimisation: each member of a cluster is
+    tested as its representative, with the change of M(C) summed over the events
+    that move into the cluster and the cluster's own events that stay or move out;
+    an improving swap is rejected if any affected cluster's span would exceed
+    ``max_span_km``; then adjacent clusters whose union spans at most
+    ``max_span_km`` are merged (the merge is kept if consistency then leaves every
+    span within the limit); passes repeat until nothing changes; (5) the final
+    fix-up, which the original algorithm leaves undescribed, is here: reassign
+    every event to its nearest medoid and, should a cluster then exceed the span,
+    split it along its medial axis and repeat. Groups are independent and run in
+    parallel (``n_jobs``).
 
-    Departures: the document tests every non-representative event against a
-    representative; here a cluster's candidates are its own members (an event of
+    Departures: the original algorithm tests every non-representative event against
+    a representative; here a cluster's candidates are its own members (an event of
     another cluster as representative of cluster j would empty cluster j around it).
     Each scan of a cluster's members makes the best span-respecting improving swap
     rather than the first (same stopping rule, a local optimum for single swaps;
@@ -164,7 +165,8 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
     References
     ----------
     .. [1] Spherical k-medoid clustering of seismic events with Delaunay event
-       groups (specification document ``spherical-kmedoids-delaunay``).
+       groups: the method implemented here (tessellation, event groups, medial-axis
+       subdivision, span-constrained k-medoid swaps).
     .. [2] Newling, J. and Fleuret, F. (2017). A sub-quadratic exact medoid
        algorithm. AISTATS.
 
@@ -237,7 +239,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         w = np.bincount(inverse, weights=sample_weight, minlength=n_sites)
 
         # 1-2. Tessellation and event groups.
-        src, dst, self.neighbor_graph_ = spherical_delaunay_edges(xyz, max_span_rad)
+        src, dst, neighbor_graph = spherical_delaunay_edges(xyz, max_span_rad)
         keep = edge_angles(xyz, src, dst) <= max_span_rad
         groups = connected_components(n_sites, src, dst, keep)
         n_groups = int(groups.max()) + 1
@@ -256,9 +258,15 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
             if done.size
             else np.empty(0, dtype=np.int64)
         )
-        rep_parts = [medoids_of_clusters(xyz, w, sub_indptr, sub_sites, priority)]
+        done_reps = medoids_of_clusters(xyz, w, sub_indptr, sub_sites, priority)
+        rep_parts = [done_reps]
+        span_parts = [group_spans[done]]
         cluster_of_site = np.empty(n_sites, dtype=np.int64)
         cluster_of_site[sub_sites] = np.repeat(np.arange(done.shape[0]), sizes[done])
+        site_dist = np.empty(n_sites)
+        site_dist[sub_sites] = angles_to_representatives(
+            xyz, sub_indptr, sub_sites, done_reps
+        )
 
         # 4. The other groups: subdivision and k-medoid optimisation, in parallel.
         todo = np.flatnonzero(group_spans > max_span_rad)
@@ -269,12 +277,14 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
             for g, s in zip(todo, group_sites)
         )
         n_done = done.shape[0]
-        self.n_iter_ = 1
+        n_iter = 1
         for s, res in zip(group_sites, results):
             cluster_of_site[s] = res.labels + n_done
+            site_dist[s] = res.distances
             rep_parts.append(s[res.representatives])
+            span_parts.append(res.spans)
             n_done += res.representatives.shape[0]
-            self.n_iter_ = max(self.n_iter_, res.n_iter)
+            n_iter = max(n_iter, res.n_iter)
         rep_sites = np.concatenate(rep_parts).astype(np.int64)
 
         # Number clusters by their medoid site (this is predict's tie order).
@@ -282,15 +292,11 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         relabel = np.empty_like(by_site)
         relabel[by_site] = np.arange(by_site.shape[0])
         rep_sites = rep_sites[by_site]
+        spans = np.concatenate(span_parts)[by_site]
         site_labels = relabel[cluster_of_site]
-        c_indptr, c_order = _csr(site_labels, rep_sites.shape[0])
-        spans, _ = spans_of_clusters(xyz, c_indptr, c_order, max_span_rad)
-        site_dist = np.empty(n_sites)
-        for c in range(rep_sites.shape[0]):
-            members = c_order[c_indptr[c] : c_indptr[c + 1]]
-            site_dist[members] = angles_to(xyz, members, rep_sites[c])
 
         self.labels_ = site_labels[inverse]
+        self.neighbor_graph_ = neighbor_graph
         self.groups_ = groups[inverse]
         self.n_groups_ = n_groups
         self.medoid_indices_ = first[rep_sites]
@@ -298,6 +304,7 @@ class SphericalKMedoids(TransformerMixin, ClusterMixin, BaseEstimator):
         self.n_clusters_ = int(rep_sites.shape[0])
         self.spans_ = spans * EARTH_RADIUS_KM
         self.inertia_ = float(sample_weight @ site_dist[inverse]) * EARTH_RADIUS_KM
+        self.n_iter_ = n_iter
         return self
 
     def _nearest_medoid(self, X):

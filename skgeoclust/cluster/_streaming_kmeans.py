@@ -25,21 +25,23 @@ from sklearn.utils.validation import (
 )
 
 from skgeoclust._kernels.kmeans import accumulate_cluster_sums, first_nonfinite_row
+from skgeoclust.cluster._kmeans_core import (
+    FarthestRows,
+    assign,
+    lloyd_centers,
+    numba_threads,
+)
 from skgeoclust.cluster._streaming_steps import (
     _BLOCK_ROWS,
     DEFAULT_INIT_SIZE,
-    _assign,
     _batch_flags,
     _check_finite,
     _check_range,
     _distances,
-    _farthest,
     _float_dtype,
     _iter_blocks,
     _lloyd_on_pool,
     _MiniBatchState,
-    _n_threads,
-    _new_centers,
     _predict_block,
     _Progress,
     _raise_nonfinite,
@@ -81,7 +83,8 @@ class StreamingMiniBatchKMeans(
 
     Fits k-means on data that need not fit in memory: an array, a ``numpy.memmap``,
     a Dask array or any :mod:`skgeoclust.streams` batch source (``.npy`` shards,
-    Parquet). The fit follows the seed recipe and then makes it exact:
+    Parquet). The fit follows the usual streaming recipe (a warm start on the first
+    batches, then mini-batch updates over every batch) and then makes it exact:
 
     1. warm start: k-means++ (best of ``n_init``) and Lloyd iterations on a pool of
        ``init_size`` training rows (the first batches, or a uniform sample);
@@ -112,7 +115,7 @@ default="k-means++"
         Rows in the warm-start pool. None means ``min(25_600, n_train_rows)``; an
         explicit value larger than the training set warns and uses every row.
     init_sample : {"head", "uniform"}, default="head"
-        ``"head"`` takes the pool from the first training batches (the seed recipe,
+        ``"head"`` takes the pool from the first training batches (the usual recipe,
         no extra read); ``"uniform"`` draws it uniformly from all training rows at
         the cost of one extra read of the data (use it for sorted data).
     n_passes : int, default=1
@@ -195,7 +198,7 @@ default="k-means++"
     ``O(block * n_features + init_size * n_features)`` with blocks of about
     65,536 rows.
 
-    Departures from the seed recipe: the warm start runs Lloyd to convergence on
+    Departures from the usual recipe: the warm start runs Lloyd to convergence on
     the pool (the recipe fits MiniBatchKMeans on it) and seeds the per-centre counts
     with the pool cluster sizes; the exact Lloyd passes are an addition, because
     mini-batch updates alone end 10-20 % above full-batch inertia. An empty cluster
@@ -394,7 +397,7 @@ default="k-means++"
         bs = self.batch_size
         sums, counts = np.zeros((k, d)), np.zeros(k)
         train_inertia = test_inertia = 0.0
-        far = []
+        far = FarthestRows(k, d)
         for b0, row0, block in _iter_blocks(source, bs, dtype):
             bad = first_nonfinite_row(block)
             if bad >= 0:
@@ -403,25 +406,22 @@ default="k-means++"
                     f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
                     "or drop it before clustering (every row must get a label)."
                 )
-            labels, min_sq, _ = _assign(block, centers, _n_threads(self.n_jobs))
+            labels, min_sq, _ = assign(block, centers, numba_threads(self.n_jobs))
             if labels_out is not None:
                 labels_out[row0 : row0 + block.shape[0]] = labels
             flags = _batch_flags(is_test, b0, block.shape[0], bs)
             if flags is None:
                 train_inertia += float(min_sq.sum())
                 accumulate_cluster_sums(block, labels, sums, counts)
-                far = sorted(far + _farthest(block, min_sq, k), key=lambda t: -t[0])[:k]
+                far.add(block, min_sq, row0)
             else:
                 test_inertia += float(min_sq[flags].sum())
                 train_inertia += float(min_sq[~flags].sum())
                 train = np.ascontiguousarray(block[~flags])
                 accumulate_cluster_sums(train, labels[~flags], sums, counts)
-                if train.shape[0]:
-                    far = sorted(
-                        far + _farthest(train, min_sq[~flags], k), key=lambda t: -t[0]
-                    )[:k]
+                far.add(train, min_sq[~flags], rows=row0 + np.flatnonzero(~flags))
             progress.update(block.shape[0])
-        return sums, counts, train_inertia, test_inertia, far
+        return sums, counts, train_inertia, test_inertia, far.rows
 
     # ---------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -497,7 +497,7 @@ default="k-means++"
             sums, cnt, inertia, _, far = self._exact_pass(
                 source, is_test, centers, dtype, progress
             )
-            new = _new_centers(sums, cnt, centers, far).astype(dtype)
+            new = lloyd_centers(sums, cnt, centers, far).astype(dtype)
             shift = float(((new - centers.astype(np.float64)) ** 2).sum())
             progress.close(f"inertia {inertia:.6g}, shift {shift:.3g}")
             centers = new
@@ -601,7 +601,7 @@ default="k-means++"
             )
             n_steps, n_reassigned = self.n_steps_, self.n_reassigned_
         state.step(X, lambda: "partial_fit batch")
-        labels, _, inertia = _assign(X, state.centers)
+        labels, _, inertia = assign(X, state.centers)
         self.cluster_centers_ = state.centers
         self._counts = state.weight_sums
         self._n_since_last_reassign = state.n_since_reassign
@@ -650,7 +650,7 @@ default="k-means++"
                 "predict takes arrays; use predict_stream or label_to for a source."
             )
         X = self._validate_predict_X(X, "predict")
-        return _assign(X, self.cluster_centers_, _n_threads(self.n_jobs))[0]
+        return assign(X, self.cluster_centers_, numba_threads(self.n_jobs)).labels
 
     def _validate_predict_X(self, X, method):
         X = validate_data(
@@ -706,7 +706,7 @@ default="k-means++"
         """
         check_is_fitted(self)
         X = self._validate_predict_X(X, "score")
-        return -_assign(X, self.cluster_centers_, _n_threads(self.n_jobs))[2]
+        return -assign(X, self.cluster_centers_, numba_threads(self.n_jobs)).inertia
 
     def fit_predict(self, X, y=None):
         """Fit, then return the label of every row.
@@ -748,7 +748,7 @@ default="k-means++"
         check_is_fitted(self)
         source = self._check_stream_source(X)
         centers = self.cluster_centers_
-        n_threads = _n_threads(self.n_jobs)
+        n_threads = numba_threads(self.n_jobs)
         row = 0
         for batch in source.iter_batches(batch_size or self.batch_size):
             batch = np.ascontiguousarray(batch, dtype=centers.dtype)
@@ -757,7 +757,7 @@ default="k-means++"
                 _raise_nonfinite(row + bad, repr(source), source.row_origin(row + bad))
             _check_range(batch, repr(source), row, source.row_origin)
             row += batch.shape[0]
-            yield _assign(batch, centers, n_threads)[0]
+            yield assign(batch, centers, n_threads).labels
 
     def label_to(self, X, out, batch_size=_BLOCK_ROWS):
         """Write the label of every row of ``X`` to ``out`` without holding them all.

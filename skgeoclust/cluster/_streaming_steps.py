@@ -3,58 +3,26 @@
 
 import time
 
-import numba
 import numpy as np
 
 from skgeoclust._kernels.kmeans import (
+    MiniBatchBuffers,
     accumulate_cluster_sums,
-    assign_labels,
-    assign_labels_parallel,
     first_nonfinite_row,
     minibatch_run,
     minibatch_step,
 )
+from skgeoclust.cluster._kmeans_core import assign, farthest_rows, lloyd_centers
 
-#: Default size of the warm-start pool (the seed document's S).
+#: Default size of the warm-start pool (rows; the usual streaming recipe's).
 DEFAULT_INIT_SIZE = 25_600
 #: Rows per read in the exact passes (Lloyd refinement, evaluation, labelling).
 _BLOCK_ROWS = 65_536
-#: Blocks at least this long are assigned with the threaded kernel when n_jobs > 1.
-_PARALLEL_ROWS = 16_384
 _POOL_MAX_ITER = 100
 
 
 def _float_dtype(dtype):
     return np.float32 if np.dtype(dtype) == np.float32 else np.float64
-
-
-def _n_threads(n_jobs):
-    """Numba threads for ``n_jobs`` (None -> 1, negative counts from the maximum)."""
-    if n_jobs is None:
-        return 1
-    if n_jobs == 0:
-        raise ValueError("n_jobs == 0 has no meaning; use None, a positive or -1.")
-    max_threads = numba.config.NUMBA_NUM_THREADS
-    if n_jobs < 0:
-        return max(1, max_threads + 1 + n_jobs)
-    return min(n_jobs, max_threads)
-
-
-def _assign(X, centers, n_threads=1):
-    """Nearest-centre labels, squared distances and inertia of an in-memory block."""
-    n = X.shape[0]
-    labels = np.empty(n, dtype=np.int32)
-    min_sq_dist = np.empty(n)
-    if n_threads > 1 and n >= _PARALLEL_ROWS:
-        previous = numba.get_num_threads()
-        numba.set_num_threads(n_threads)
-        try:
-            inertia = assign_labels_parallel(X, centers, labels, min_sq_dist)
-        finally:
-            numba.set_num_threads(previous)
-    else:
-        inertia = assign_labels(X, centers, labels, min_sq_dist)
-    return labels, min_sq_dist, inertia
 
 
 def _raise_nonfinite(row, where, origin=""):
@@ -103,7 +71,7 @@ def _predict_block(block, centers, block_info=None):
     """Labels of one Dask block (module level so it pickles to workers)."""
     block = np.ascontiguousarray(block, dtype=centers.dtype)
     _check_finite(block, "Dask array", _first_row(block_info))
-    return _assign(block, centers)[0]
+    return assign(block, centers).labels
 
 
 def _transform_block(block, centers, block_info=None):
@@ -126,36 +94,18 @@ def _lloyd_on_pool(pool, centers, tol_abs):
     k, d = centers.shape
     centers = centers.astype(pool.dtype, copy=True)
     for _ in range(_POOL_MAX_ITER):
-        labels, min_sq, _ = _assign(pool, centers)
+        now = assign(pool, centers)
         sums, counts = np.zeros((k, d)), np.zeros(k)
-        accumulate_cluster_sums(pool, labels, sums, counts)
-        new = _new_centers(sums, counts, centers, _farthest(pool, min_sq, k))
+        accumulate_cluster_sums(pool, now.labels, sums, counts)
+        far = pool[farthest_rows(now.sq_dist, np.count_nonzero(counts == 0))]
+        new = lloyd_centers(sums, counts, centers, far)
         shift = float(((new - centers) ** 2).sum())
         centers = new.astype(pool.dtype)
         if shift <= tol_abs:
             break
-    labels, _, inertia = _assign(pool, centers)
-    sizes = np.bincount(labels, minlength=k).astype(np.float64)
-    return centers, sizes, inertia
-
-
-def _farthest(X, min_sq_dist, k):
-    """Up to ``k`` (squared distance, row) pairs farthest from their centres."""
-    m = min(k, X.shape[0])
-    idx = np.argpartition(min_sq_dist, X.shape[0] - m)[X.shape[0] - m :]
-    return [(float(min_sq_dist[i]), np.array(X[i], dtype=np.float64)) for i in idx]
-
-
-def _new_centers(sums, counts, old_centers, far_points):
-    """Cluster means; an empty cluster moves to the farthest point not yet used."""
-    new = np.array(old_centers, dtype=np.float64)
-    full = counts > 0
-    new[full] = sums[full] / counts[full, None]
-    empty = np.flatnonzero(~full)
-    far_points = sorted(far_points, key=lambda t: -t[0])
-    for j, (_, row) in zip(empty, far_points):
-        new[j] = row
-    return new
+    now = assign(pool, centers)
+    sizes = np.bincount(now.labels, minlength=k).astype(np.float64)
+    return centers, sizes, now.inertia
 
 
 class _MiniBatchState:
@@ -219,22 +169,19 @@ class _MiniBatchState:
         k = self.centers.shape[0]
         counters = np.array([self.n_since_reassign, 10 * k, 0], dtype=np.int64)
         start = 0
+        buffers = MiniBatchBuffers(
+            self.centers,
+            self.centers_new,
+            self.weight_sums,
+            self.labels,
+            self.min_sq,
+            self.batch_sums,
+            self.batch_counts,
+            self.to_reassign,
+        )
         while True:
             stop, status, bad = minibatch_run(
-                block,
-                batch_size,
-                skip,
-                start,
-                self.centers,
-                self.centers_new,
-                self.weight_sums,
-                self.labels,
-                self.min_sq,
-                self.batch_sums,
-                self.batch_counts,
-                self.ratio,
-                self.to_reassign,
-                counters,
+                block, batch_size, skip, start, buffers, self.ratio, counters
             )
             self.n_since_reassign = int(counters[0])
             self.n_steps += int(counters[2])

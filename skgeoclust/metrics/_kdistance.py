@@ -11,7 +11,29 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 
 class KDistanceGraph(NamedTuple):
-    """Sorted k-distances and the knee of the curve."""
+    """Sorted k-distances and the knee of the curve, as :func:`k_distance_graph`
+    returns them.
+
+    Attributes
+    ----------
+    distances : ndarray of shape (n_samples,)
+        Distance of every sample to its k-th nearest neighbour, increasing.
+    knee_index : int
+        Position of the knee in ``distances``.
+    knee_distance : float
+        ``distances[knee_index]``, a candidate DBSCAN ``eps``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.metrics import k_distance_graph
+    >>> X = np.r_[np.zeros((5, 2)), np.eye(2), [[9.0, 9.0]]]
+    >>> graph = k_distance_graph(X, k=2)
+    >>> graph.distances.round(2).tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 12.04]
+    >>> bool(graph.knee_distance == graph.distances[graph.knee_index])
+    True
+    """
 
     distances: np.ndarray
     knee_index: int

@@ -13,7 +13,33 @@ from skgeoclust.utils._validation import check_finite_rows, naming_conversion_er
 
 
 class MorisitaFit(NamedTuple):
-    """Least-squares fit of ``ln I_delta = intercept + slope * ln delta``."""
+    """Least-squares fit of ``ln I_delta = intercept + slope * ln delta``, as
+    :func:`morisita_slope` returns it.
+
+    Attributes
+    ----------
+    slope : float
+        The slope ``p`` (negative for clustered points).
+    intercept : float
+        In natural-log units.
+    slope_ci : tuple of (float, float)
+        Student-t confidence interval of the slope.
+    rsquared : float
+        Coefficient of determination of the fit.
+    dimension : float
+        ``n_features + slope``, the correlation dimension estimate.
+    delta, index : ndarray
+        The Morisita curve: cell size (fraction of the box side) and index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.metrics import morisita_slope
+    >>> X = np.random.default_rng(0).uniform(size=(3000, 2))  # fills the plane
+    >>> fit = morisita_slope(X, range(1, 21))
+    >>> round(fit.dimension, 1), fit.delta.shape == fit.index.shape
+    (2.0, True)
+    """
 
     slope: float
     intercept: float

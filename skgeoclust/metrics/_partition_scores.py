@@ -6,20 +6,11 @@ from itertools import pairwise
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
-from skgeoclust._kernels.silhouette import (
-    EUCLIDEAN,
-    MANHATTAN,
-    silhouette_samples_batch,
-)
+from skgeoclust._kernels.silhouette import silhouette_samples_batch
+from skgeoclust.metrics._sweep_metrics import SWEEP_METRICS
 
-#: Distance metrics of the silhouette kernel.
-SILHOUETTE_METRICS = {
-    "euclidean": EUCLIDEAN,
-    "l2": EUCLIDEAN,
-    "manhattan": MANHATTAN,
-    "l1": MANHATTAN,
-    "cityblock": MANHATTAN,
-}
+#: Distance metrics of the silhouette kernel (the sweep kernels' metrics).
+SILHOUETTE_METRICS = SWEEP_METRICS
 
 #: How noise samples (label -1) enter the scores.
 NOISE_OPTIONS = {"cluster", "exclude", "zero"}
@@ -118,7 +109,7 @@ def silhouette_batch(
                 codes32,
                 order,
                 offsets,
-                SILHOUETTE_METRICS[metric],
+                SWEEP_METRICS[metric].distance,
                 int(a),
                 int(b),
                 out,

@@ -25,6 +25,7 @@ from skgeoclust.metrics._partition_scores import (
     ch_db_scores,
     silhouette_batch,
 )
+from skgeoclust.metrics._sweep_metrics import SWEEP_METRICS, sweep_metric
 
 try:  # HDBSCAN's tree condensation and cluster selection, reused as they are
     from sklearn.cluster._hdbscan._linkage import MST_edge_dtype
@@ -32,9 +33,6 @@ try:  # HDBSCAN's tree condensation and cluster selection, reused as they are
     from sklearn.cluster._hdbscan.hdbscan import _process_mst
 except ImportError:  # pragma: no cover - private API moved: use the generic path
     tree_to_labels = None
-
-# Metrics the shared-MST paths reproduce, with their kernel code.
-_DBSCAN_METRICS = {"euclidean": 0, "l2": 0, "manhattan": 1, "l1": 1, "cityblock": 1}
 
 
 def _fit_labels(estimator, X):
@@ -48,22 +46,20 @@ def _fit_labels(estimator, X):
 
 
 def _dbscan_metric(params):
-    """Kernel metric code for DBSCAN parameters, or None (no fast path)."""
-    if params["metric_params"] is not None or params["metric"] == "precomputed":
+    """The sweep metric of DBSCAN parameters, or None (no fast path)."""
+    if params["metric_params"] is not None:
         return None
-    metric = params["metric"]
-    if metric == "minkowski":
-        p = 2 if params["p"] is None else params["p"]
-        return {2: 0, 1: 1}.get(p)
-    return _DBSCAN_METRICS.get(metric) if isinstance(metric, str) else None
+    return sweep_metric(params["metric"], params["p"])
 
 
 def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
-    """Labels of DBSCAN at one min_samples and several eps, sharing one MST."""
+    """Labels of DBSCAN at one min_samples and several eps, sharing one MST.
+
+    ``knn_rd`` and the MST are in ``metric``'s proxy (squared Euclidean for
+    Euclidean), and so are the radii.
+    """
     n = X.shape[0]
-    eps_rd = np.array(
-        [e * e if metric == 0 else e for e in eps_values], dtype=np.float64
-    )
+    eps_rd = metric.to_proxy(np.asarray(eps_values, dtype=np.float64))
     order = np.argsort(eps_rd, kind="stable")
     if min_samples > knn_rd.shape[1]:
         core_rd = np.full(n, np.inf)
@@ -78,7 +74,7 @@ def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
         m = cand.size - 1
         u, v, w = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(m)
         mutual_reachability_mst(
-            np.ascontiguousarray(X[cand]), core_rd[cand], metric, u, v, w
+            np.ascontiguousarray(X[cand]), core_rd[cand], metric.proxy, u, v, w
         )
         srt = np.argsort(w, kind="stable")
         u, v, w = cand[u[srt]], cand[v[srt]], w[srt]
@@ -90,40 +86,40 @@ def _dbscan_group(X, knn_idx, knn_rd, min_samples, eps_values, metric):
 
 
 def _hdbscan_plan(estimator, grid, n_samples):
-    """(metric code, min_samples, params) per grid point, or None (generic path)."""
+    """(sweep metric, min_samples, params) per grid point, or None (generic path)."""
     if tree_to_labels is None or type(estimator) is not HDBSCAN:
         return None
     base = estimator.get_params()
     plan = []
     for p in grid:
         params = {**base, **p}
-        metric = params["metric"]
-        code = _DBSCAN_METRICS.get(metric) if isinstance(metric, str) else None
+        name = params["metric"]  # (minkowski: not taken, p is in metric_params)
+        metric = SWEEP_METRICS.get(name) if isinstance(name, str) else None
         min_samples = params["min_samples"] or params["min_cluster_size"]
         if (
-            code is None
+            metric is None
             or params["metric_params"]
             or params["algorithm"] not in ("auto", "kd_tree", "ball_tree")
             or params["alpha"] != 1.0
             or not 1 <= min_samples <= n_samples
         ):
             return None
-        plan.append((code, int(min_samples), params))
+        plan.append((metric, int(min_samples), params))
     return plan
 
 
-def _hdbscan_group(X, knn_rd, min_samples, metric, params_list):
+def _hdbscan_group(X, knn_idx, knn_rd, min_samples, params_list, metric):
     """Labels of HDBSCAN for grid points sharing the metric and min_samples.
 
     The mutual-reachability MST is built edge for edge as scikit-learn builds it
     (same core distances, same Prim order and ties), then scikit-learn's own
-    single-linkage, condensation and selection turn it into labels.
+    single-linkage, condensation and selection turn it into labels. (Only the
+    core distances of the neighbour query are used, not ``knn_idx``.)
     """
     n = X.shape[0]
-    core = knn_rd[:, min_samples - 1]
-    core = np.sqrt(core) if metric == 0 else np.ascontiguousarray(core)
+    core = metric.from_proxy(knn_rd[:, min_samples - 1])
     u, v, w = np.empty(n - 1, np.int64), np.empty(n - 1, np.int64), np.empty(n - 1)
-    mutual_reachability_mst(X, core, 2 if metric == 0 else 1, u, v, w)
+    mutual_reachability_mst(X, core, metric.distance, u, v, w)
     mst = np.empty(n - 1, dtype=MST_edge_dtype)
     mst["current_node"], mst["next_node"], mst["distance"] = u, v, w
     tree = _process_mst(mst)
@@ -142,12 +138,11 @@ def _hdbscan_group(X, knn_rd, min_samples, metric, params_list):
 
 
 def _shared_knn(X, k, metric):
-    """Sorted k nearest neighbours (self included) with reduced distances."""
-    name = "euclidean" if metric == 0 else "manhattan"
-    knn_idx = NearestNeighbors(n_neighbors=k, metric=name).fit(X)
+    """Sorted k nearest neighbours (self included) with their proxy distances."""
+    knn_idx = NearestNeighbors(n_neighbors=k, metric=metric.name).fit(X)
     knn_idx = knn_idx.kneighbors(X, return_distance=False).astype(np.int64)
     knn_rd = np.empty(knn_idx.shape)
-    knn_reduced_distances(X, knn_idx, metric, knn_rd)
+    knn_reduced_distances(X, knn_idx, metric.proxy, knn_rd)
     return knn_idx, knn_rd
 
 
@@ -342,7 +337,7 @@ class ClusterSweep(BaseEstimator):
         self.n_jobs = n_jobs
 
     def _fast_dbscan_plan(self, grid):
-        """(metric code, eps, min_samples) per grid point, or None."""
+        """(sweep metric, min_samples, eps) per grid point, or None."""
         if self.method != "auto" or type(self.estimator) is not DBSCAN:
             return None
         free = {"eps", "min_samples", "metric", "p", "algorithm", "leaf_size", "n_jobs"}
@@ -350,43 +345,27 @@ class ClusterSweep(BaseEstimator):
         plan = []
         for p in grid:
             params = {**base, **p}
-            code = _dbscan_metric(params)
-            if not set(p) <= free or code is None:
+            metric = _dbscan_metric(params)
+            if not set(p) <= free or metric is None:
                 return None
-            plan.append((code, float(params["eps"]), int(params["min_samples"])))
+            plan.append((metric, int(params["min_samples"]), float(params["eps"])))
         return plan
 
-    def _dbscan_labels(self, X, plan):
+    def _planned_labels(self, X, plan, run_group):
+        """Labels of every grid point of a fast-path plan of (sweep metric,
+        min_samples, setting) triples: one neighbour query per metric, then one
+        ``run_group(X, knn_idx, knn_rd, min_samples, settings, metric)`` per
+        (metric, min_samples), in parallel threads."""
         labels = np.empty((len(plan), X.shape[0]), dtype=np.int64)
-        for metric in sorted({code for code, _, _ in plan}):
-            k = min(max(m for code, _, m in plan if code == metric), X.shape[0])
+        for metric in sorted({metric for metric, _, _ in plan}):
+            k = min(max(m for on, m, _ in plan if on == metric), X.shape[0])
             knn_idx, knn_rd = _shared_knn(X, k, metric)
             groups = {}
-            for q, (code, eps, m) in enumerate(plan):
-                if code == metric:
-                    groups.setdefault(m, []).append((q, eps))
+            for q, (on, m, setting) in enumerate(plan):
+                if on == metric:
+                    groups.setdefault(m, []).append((q, setting))
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_dbscan_group)(
-                    X, knn_idx, knn_rd, m, [e for _, e in items], metric
-                )
-                for m, items in groups.items()
-            )
-            for items, block in zip(groups.values(), results):
-                for (q, _), row in zip(items, block):
-                    labels[q] = row
-        return labels
-
-    def _hdbscan_labels(self, X, plan):
-        labels = np.empty((len(plan), X.shape[0]), dtype=np.int64)
-        for metric in sorted({code for code, _, _ in plan}):
-            k = max(m for code, m, _ in plan if code == metric)
-            _, knn_rd = _shared_knn(X, k, metric)
-            groups = {}
-            for q, (code, m, params) in enumerate(plan):
-                if code == metric:
-                    groups.setdefault(m, []).append((q, params))
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_hdbscan_group)(X, knn_rd, m, metric, [p for _, p in items])
+                delayed(run_group)(X, knn_idx, knn_rd, m, [s for _, s in items], metric)
                 for m, items in groups.items()
             )
             for items, block in zip(groups.values(), results):
@@ -428,10 +407,10 @@ class ClusterSweep(BaseEstimator):
                 clone(self.estimator).set_params(**p)._validate_params()
         labels = None
         if dbscan_plan is not None:
-            labels = self._dbscan_labels(X, dbscan_plan)
+            labels = self._planned_labels(X, dbscan_plan, _dbscan_group)
         elif hdbscan_plan is not None:
             try:
-                labels = self._hdbscan_labels(X, hdbscan_plan)
+                labels = self._planned_labels(X, hdbscan_plan, _hdbscan_group)
             except TypeError:  # pragma: no cover - private sklearn API changed
                 labels = None
         if labels is None:

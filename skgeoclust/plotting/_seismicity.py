@@ -38,8 +38,6 @@ def plot_morisita(fit, *, ax=None, label=None, **kwargs):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from skgeoclust.metrics import morisita_slope
     >>> from skgeoclust.plotting import plot_morisita
@@ -84,6 +82,18 @@ def plot_silhouette_sweep(sweep, *, color="eps", ax=None, cmap="viridis"):
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.cluster import DBSCAN
+    >>> from skgeoclust.metrics import ClusterSweep
+    >>> from skgeoclust.plotting import plot_silhouette_sweep
+    >>> X = np.random.default_rng(0).normal(size=(60, 2))
+    >>> grid = {"eps": [0.3, 0.5, 0.8], "min_samples": [3]}
+    >>> ax = plot_silhouette_sweep(ClusterSweep(DBSCAN(), grid).fit(X))
+    >>> ax.get_xlabel()
+    'number of clusters'
     """
     ax = _axes(ax)
     res = sweep.results_.dropna(subset=["silhouette"])
@@ -115,6 +125,15 @@ def plot_ari_matrix(ari, *, ax=None, annotate=True, cmap="Blues"):
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from skgeoclust.metrics import adjusted_rand_matrix
+    >>> from skgeoclust.plotting import plot_ari_matrix
+    >>> ari = adjusted_rand_matrix([[0, 0, 1, 1], [0, 0, 1, 2]], names=["a", "b"])
+    >>> ax = plot_ari_matrix(ari)
+    >>> [t.get_text() for t in ax.texts]
+    ['1.00', '0.57', '0.57', '1.00']
     """
     ax = _axes(ax)
     values = ari.to_numpy()
@@ -156,6 +175,14 @@ def plot_partition_map(lon, lat, labels, *, ax=None, show_noise=True, s=4):
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from skgeoclust.plotting import plot_partition_map
+    >>> ax = plot_partition_map([40.1, 40.2, 41.0, 42.5], [40.0, 40.1, 40.9, 39.0],
+    ...                         [0, 0, 1, -1])
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['noise', 'cluster 0', 'cluster 1']
     """
     ax = _axes(ax)
     lon, lat, labels = np.asarray(lon), np.asarray(lat), np.asarray(labels)
@@ -191,6 +218,17 @@ def plot_depth_mixtures(depth_km, labels, table, *, ax=None, bins=40):
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.metrics import depth_mixtures
+    >>> from skgeoclust.plotting import plot_depth_mixtures
+    >>> rng = np.random.default_rng(0)
+    >>> depth = np.r_[rng.normal(10, 2, 700), rng.normal(30, 3, 300)]
+    >>> ax = plot_depth_mixtures(depth, None, depth_mixtures(depth, random_state=0))
+    >>> ax.get_xlabel(), len(ax.patches) > 0
+    ('depth (km)', True)
     """
     ax = _axes(ax)
     depth = np.asarray(depth_km, dtype=np.float64)

@@ -8,15 +8,6 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = [
-    "ArraySource",
-    "BatchSource",
-    "DaskArraySource",
-    "NpyShardSource",
-    "ParquetSource",
-    "as_batch_source",
-]
-
 
 def is_dask_array(X):
     """True when ``X`` is a ``dask.array.Array`` (without importing dask)."""
@@ -63,6 +54,22 @@ class BatchSource:
         Data type of the stored values.
     feature_names : ndarray of str or None
         Column names, when the storage has them.
+
+    Examples
+    --------
+    A source over a generated stream, which any estimator taking sources reads
+    block by block:
+
+    >>> import numpy as np
+    >>> from skgeoclust.streams import BatchSource
+    >>> class Ramp(BatchSource):
+    ...     n_rows, n_features = 7, 2
+    ...     def _iter_blocks(self):
+    ...         for start in range(0, 7, 4):
+    ...             stop = min(start + 4, 7)
+    ...             yield np.arange(2 * start, 2 * stop, dtype=float).reshape(-1, 2)
+    >>> [b[:, 0].tolist() for b in Ramp().iter_batches(3)]
+    [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0], [12.0]]
     """
 
     n_rows = 0
@@ -487,6 +494,16 @@ def as_batch_source(X):
     Returns
     -------
     source : BatchSource
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.streams import as_batch_source
+    >>> source = as_batch_source(np.zeros((5, 3)))
+    >>> source
+    ArraySource(shape=(5, 3), dtype=float64)
+    >>> as_batch_source(source) is source
+    True
     """
     if isinstance(X, BatchSource):
         return X

@@ -118,6 +118,15 @@ def select_catalog_columns(X, *, depth="optional"):
     ------
     ValueError
         If a DataFrame lacks a latitude or longitude column (or depth when required).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skgeoclust.utils import select_catalog_columns
+    >>> df = pd.DataFrame({"mag": [5.1], "Longitude": [139.7], "Latitude": [35.7]})
+    >>> select_catalog_columns(df)
+       Latitude  Longitude
+    0      35.7      139.7
     """
     if not _is_dataframe(X):
         return X
@@ -245,6 +254,18 @@ def check_catalog_values(X, *, column_names=None):
     ValueError
         Naming the column and the first bad row, for a non-finite value (NaN or
         infinity) or a latitude outside [-90, 90].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgeoclust.utils import check_catalog_values
+    >>> check_catalog_values(np.array([[35.7, 179.5], [-20.0, 185.0]]))
+    array([[  35.7,  179.5],
+           [ -20. , -175. ]])
+    >>> check_catalog_values(np.array([[95.0, 10.0]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Latitude in column 'lat' must lie in [-90, 90] degrees; row 0 ...
     """
     names = list(column_names) if column_names is not None else ["lat", "lon", "depth"]
     X = np.array(X, dtype=np.float64, copy=True)
@@ -372,6 +393,19 @@ def validate_catalog_data(estimator, X, *, reset):
     -------
     ndarray
         float64 catalog with longitudes in [-180, 180).
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from skgeoclust.utils import validate_catalog_data
+    >>> class Centroid(BaseEstimator):
+    ...     def fit(self, X, y=None):
+    ...         X = validate_catalog_data(self, X, reset=True)
+    ...         self.center_ = X[:, :2].mean(axis=0)
+    ...         return self
+    >>> est = Centroid().fit([[10.0, 370.0], [12.0, 10.0]])
+    >>> est.center_, est.n_features_in_
+    (array([11., 10.]), 2)
     """
     columns = getattr(X, "columns", None)
     if columns is not None and all(isinstance(c, str) for c in columns):

@@ -113,6 +113,16 @@ def test_auto_k_picks_the_province_count(n_provinces):
     assert_array_equal(km.n_clusters_range_, np.arange(2, 12))
 
 
+def test_refit_with_a_fixed_k_drops_the_previous_curve():
+    X, _ = _provinces(3, random_state=3, n_lat=8, n_lon=9)
+    km = ProfileKMeans(None, n_clusters_range=range(2, 6), random_state=0).fit(X)
+    assert km.distortions_.shape == (4,)
+    km.set_params(n_clusters=2).fit(X)
+    assert not hasattr(km, "distortions_")
+    assert not hasattr(km, "n_clusters_range_")
+    assert km.n_clusters_ == 2
+
+
 def test_auto_k_with_smoothing_matches_seisgo_evaluation():
     kneed = pytest.importorskip("kneed")
     X, _ = _provinces(4, random_state=4, n_lat=14, n_lon=16)

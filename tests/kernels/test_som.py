@@ -3,16 +3,10 @@
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from minisom import MiniSom
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 
-from skgeoclust._kernels.som import (
-    asymptotic_decay,
-    best_matching_units,
-    best_matching_units_parallel,
-    train_online,
-)
+from skgeoclust._kernels.som import asymptotic_decay, train_online
 
 
 def test_asymptotic_decay_is_minisoms():
@@ -41,49 +35,3 @@ def test_train_online_equals_minisom_update_rule(seed, grid, sigma, order_seed):
     assert_allclose(
         weights_t.T.reshape(*grid, 4), som.get_weights(), rtol=0, atol=1e-10
     )
-
-
-@given(
-    X=arrays(
-        np.float64,
-        st.tuples(st.integers(1, 30), st.just(3)),
-        elements=st.floats(-100, 100),
-    ),
-    codebook=arrays(
-        np.float64,
-        st.tuples(st.integers(2, 9), st.just(3)),
-        elements=st.floats(-100, 100),
-    ),
-)
-def test_best_matching_units_equals_numpy(X, codebook):
-    n = X.shape[0]
-    bmu, second, sq = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
-    best_matching_units(X, codebook, bmu, second, sq)
-    d2 = ((X[:, None, :] - codebook[None]) ** 2).sum(-1)
-    assert_allclose(sq, d2.min(axis=1), rtol=1e-12, atol=1e-9)
-    assert_allclose(d2[np.arange(n), bmu], d2.min(axis=1), rtol=1e-12, atol=1e-9)
-    masked = d2.copy()
-    masked[np.arange(n), bmu] = np.inf
-    assert_allclose(d2[np.arange(n), second], masked.min(axis=1), rtol=1e-12, atol=1e-9)
-    assert np.all(bmu != second)
-
-
-def test_single_node_has_no_second():
-    bmu, second, sq = np.empty(2, np.int64), np.empty(2, np.int64), np.empty(2)
-    best_matching_units(np.zeros((2, 2)), np.ones((1, 2)), bmu, second, sq)
-    assert_array_equal(bmu, [0, 0])
-    assert_array_equal(second, [-1, -1])
-    assert_allclose(sq, [2.0, 2.0])
-
-
-def test_serial_and_parallel_winner_search_agree():
-    rng = np.random.default_rng(0)
-    X, codebook = rng.normal(size=(3000, 7)), rng.normal(size=(25, 7))
-    out = [
-        (np.empty(3000, np.int64), np.empty(3000, np.int64), np.empty(3000))
-        for _ in range(2)
-    ]
-    best_matching_units(X, codebook, *out[0])
-    best_matching_units_parallel(X, codebook, *out[1])
-    for a, b in zip(*out):
-        assert_array_equal(a, b)

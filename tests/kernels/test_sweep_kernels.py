@@ -13,11 +13,13 @@ from skgeoclust._kernels.dbscan import (
     knn_reduced_distances,
     mutual_reachability_mst,
 )
-from skgeoclust._kernels.silhouette import (
+from skgeoclust._kernels.silhouette import silhouette_samples_batch
+from skgeoclust._kernels.sweep_distances import (
     EUCLIDEAN,
     MANHATTAN,
+    SQEUCLIDEAN,
     distance_row,
-    silhouette_samples_batch,
+    row_distance,
 )
 
 
@@ -35,13 +37,17 @@ def _inputs(labels_rows):
 
 
 @pytest.mark.parametrize(
-    "metric, name", [(EUCLIDEAN, "euclidean"), (MANHATTAN, "cityblock")]
+    "metric, name",
+    [(EUCLIDEAN, "euclidean"), (MANHATTAN, "cityblock"), (SQEUCLIDEAN, "sqeuclidean")],
 )
 def test_distance_row_matches_cdist(global_random_seed, metric, name):
     X = np.random.default_rng(global_random_seed).normal(size=(50, 3))
     out = np.empty(50)
     distance_row(X, 7, metric, out)
-    assert_allclose(out, cdist(X[7:8], X, metric=name)[0], rtol=1e-13, atol=1e-15)
+    want = cdist(X[7:8], X, metric=name)[0]
+    assert_allclose(out, want, rtol=1e-13, atol=1e-15)
+    # The pairwise kernel computes the same sums in the same order.
+    assert_array_equal([row_distance(X, 7, j, metric) for j in range(50)], out)
 
 
 @pytest.mark.parametrize(
@@ -73,20 +79,19 @@ def test_knn_reduced_distances_sorted(global_random_seed):
     X = rng.normal(size=(40, 2))
     idx = np.tile(rng.permutation(40)[:10], (40, 1)).astype(np.int64)
     rd = np.empty(idx.shape)
-    knn_reduced_distances(X, idx, 0, rd)
+    knn_reduced_distances(X, idx, SQEUCLIDEAN, rd)
     assert np.all(np.diff(rd, axis=1) >= 0)
     assert_allclose(rd, ((X[:, None, :] - X[idx]) ** 2).sum(-1))
 
 
-@pytest.mark.parametrize("metric", [0, 1, 2])
-def test_mst_total_weight_matches_scipy(global_random_seed, metric):
+@pytest.mark.parametrize(
+    "metric, name",
+    [(SQEUCLIDEAN, "sqeuclidean"), (MANHATTAN, "cityblock"), (EUCLIDEAN, "euclidean")],
+)
+def test_mst_total_weight_matches_scipy(global_random_seed, metric, name):
     rng = np.random.default_rng(global_random_seed)
     X = rng.normal(size=(60, 2))
-    d = cdist(
-        X,
-        X,
-        "sqeuclidean" if metric == 0 else "cityblock" if metric == 1 else "euclidean",
-    )
+    d = cdist(X, X, name)
     core = np.sort(d, axis=1)[:, 4]
     mr = np.maximum(d, np.maximum(core[:, None], core[None, :]))
     np.fill_diagonal(mr, 0.0)
@@ -108,10 +113,10 @@ def test_dbscan_labels_over_eps_matches_sklearn(global_random_seed):
     d2 = cdist(X, X, "sqeuclidean")
     idx = np.argsort(d2, axis=1, kind="stable")[:, :m].astype(np.int64)
     rd = np.empty(idx.shape)
-    knn_reduced_distances(X, idx, 0, rd)
+    knn_reduced_distances(X, idx, SQEUCLIDEAN, rd)
     core = rd[:, m - 1].copy()
     u, v, w = np.empty(n - 1, np.int64), np.empty(n - 1, np.int64), np.empty(n - 1)
-    mutual_reachability_mst(X, core, 0, u, v, w)
+    mutual_reachability_mst(X, core, SQEUCLIDEAN, u, v, w)
     srt = np.argsort(w, kind="stable")
     eps = np.array([0.1, 0.3, 0.5, 1.0])
     out = np.empty((eps.size, n), dtype=np.int64)

@@ -2,11 +2,11 @@
 Event groups and span-constrained clusters of a global catalog
 ==============================================================
 
-The setting of the document's Figures 8-11: a global catalog of about 23,000
-shallow and intermediate events, tessellated on the sphere, split into event groups
-(Delaunay edges no longer than 0.5 degree = 55.6 km) and clustered by
-:class:`~skgeoclust.cluster.SphericalKMedoids` so that no cluster spans more than
-55.6 km. The zoom is the Aegean, the document's white square near Greece.
+A global catalog of about 23,000 shallow and intermediate events, tessellated on
+the sphere, split into event groups (Delaunay edges no longer than 0.5 degree =
+55.6 km) and clustered by :class:`~skgeoclust.cluster.SphericalKMedoids` so that no
+cluster spans more than 55.6 km: the setting of the method's original global
+example. The zoom is the Aegean.
 
 The example reads the USGS significant-earthquake catalog (M >= 5.5, 1965-2016) from
 ``../shared/data/global_significant`` when it is there, and otherwise generates a

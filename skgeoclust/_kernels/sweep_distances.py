@@ -1,0 +1,62 @@
+"""Distances of the sweep kernels between rows of one point set, by metric code.
+
+A code names the quantity a kernel computes. ``SQEUCLIDEAN`` is the
+order-preserving proxy of ``EUCLIDEAN`` (no square root in the loop); the names
+users give map to codes in :mod:`skgeoclust.metrics._sweep_metrics`.
+"""
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from numba import njit
+
+from skgeoclust.utils._config import NUMBA_CACHE
+
+#: Squared Euclidean distance.
+SQEUCLIDEAN = 0
+#: Manhattan (city-block) distance.
+MANHATTAN = 1
+#: Euclidean distance.
+EUCLIDEAN = 2
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def row_distance(X, i, j, metric):
+    """Distance ``metric`` between rows ``i`` and ``j`` of ``X``.
+
+    .. math::
+
+        \\sum_f (x_{if} - x_{jf})^2, \\quad \\sum_f |x_{if} - x_{jf}|
+        \\quad\\text{or}\\quad \\sqrt{\\sum_f (x_{if} - x_{jf})^2}
+    """
+    acc = 0.0
+    if metric == MANHATTAN:
+        for f in range(X.shape[1]):
+            acc += abs(X[i, f] - X[j, f])
+        return acc
+    for f in range(X.shape[1]):
+        t = X[i, f] - X[j, f]
+        acc += t * t
+    return np.sqrt(acc) if metric == EUCLIDEAN else acc
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def distance_row(X, i, metric, out):
+    """Fill ``out[j]`` with the distance ``metric`` from row ``i`` of ``X`` to every
+    row ``j`` (feature-major loops, which vectorise over the rows)."""
+    n_samples, n_features = X.shape
+    out[:] = 0.0
+    if metric == MANHATTAN:
+        for f in range(n_features):
+            xi = X[i, f]
+            for j in range(n_samples):
+                out[j] += abs(xi - X[j, f])
+        return out
+    for f in range(n_features):
+        xi = X[i, f]
+        for j in range(n_samples):
+            t = xi - X[j, f]
+            out[j] += t * t
+    if metric == EUCLIDEAN:
+        for j in range(n_samples):
+            out[j] = np.sqrt(out[j])
+    return out
