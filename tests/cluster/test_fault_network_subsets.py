@@ -193,3 +193,27 @@ def test_non_finite_or_huge_coordinates_name_their_row(bad):
     X[123, 1] = bad
     with pytest.raises(ValueError, match=r"row 123 \(column 1\)"):
         FaultNetworkAgglomerative().fit(X)
+
+
+def test_groups_of_subsets_before_the_whole_catalog(monkeypatch):
+    from sklearn.metrics import adjusted_rand_score
+
+    from skgeoclust.cluster._fault_network import _network as pipeline
+
+    X, y = _network(3000)
+    flat = FaultNetworkAgglomerative(max_subset_size=400).fit(X)
+    monkeypatch.setattr(pipeline, "_GROUP_FACTOR", 3)
+    calls = []
+    merge_group = pipeline.merge_group
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape[0])
+        return merge_group(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "merge_group", counted)
+    grouped = FaultNetworkAgglomerative(max_subset_size=400).fit(X)
+    # groups of at most 3 x 400 events (plus what small subsets joined) ran
+    assert calls and max(calls) <= 1200 + 3 * 25
+    assert grouped.n_subsets_ == flat.n_subsets_
+    assert adjusted_rand_score(y, grouped.labels_) > 0.9
+    assert abs(grouped.bic_ - flat.bic_) < 0.002 * abs(flat.bic_)

@@ -10,7 +10,11 @@ from joblib import Parallel, delayed
 from skgeoclust.cluster._fault_network._atomize import Atoms, atomize, ward_tree
 from skgeoclust.cluster._fault_network._merge import MergeEngine
 from skgeoclust.cluster._fault_network._progress import progress
-from skgeoclust.cluster._fault_network._subsets import auto_subsets
+from skgeoclust.cluster._fault_network._subsets import auto_subsets, ward_groups
+
+#: subsets are merged in groups of at most this many times ``max_subset_size``
+#: events before the pass over the whole catalog
+_GROUP_FACTOR = 16
 
 
 class MergeSettings(NamedTuple):
@@ -24,21 +28,22 @@ class MergeSettings(NamedTuple):
     lazy: bool
 
 
-class SubsetModel(NamedTuple):
-    """Kernels and background box of one subset after its own merging; weights
-    are fractions of the whole catalog's weight."""
+class PartModel(NamedTuple):
+    """Kernels and background boxes of a part of the catalog (a subset, or a group
+    of subsets) after its own merging; weights and densities are on the scale of
+    the whole catalog (fractions of its weight)."""
 
     means: np.ndarray  # (k, d)
     covariances: np.ndarray  # (k, d, d), without reg_covar
     weights: np.ndarray  # (k,)
-    bkg_center: np.ndarray  # (d,)
-    bkg_axes: np.ndarray  # (d, d)
-    bkg_half_extents: np.ndarray  # (d,)
-    bkg_weight: float
+    bkg_centers: np.ndarray  # (b, d)
+    bkg_axes: np.ndarray  # (b, d, d)
+    bkg_half_extents: np.ndarray  # (b, d)
+    bkg_weights: np.ndarray  # (b,)
     holding_capacity: int
     n_merges: int
     n_pruned: int
-    density: np.ndarray  # (n_subset,), the mixture density at the subset's events
+    density: np.ndarray  # (n_part,), the mixture density at the part's events
 
 
 class NetworkFit(NamedTuple):
@@ -126,48 +131,93 @@ def _atomize_subset(X, sample_weight, settings):
     )
 
 
+def _part_model(engine, share, capacity, n_merges=0, n_pruned=0):
+    """What an engine over a part of the catalog leaves, rescaled from the part's
+    weight to the catalog's (``share``: the part's fraction of it)."""
+    live = engine._live()
+    return PartModel(
+        means=engine.means[live].copy(),
+        covariances=engine.cov_raw[live].copy(),
+        weights=engine.weights[live] * share,
+        bkg_centers=engine.bkg_centers.copy(),
+        bkg_axes=engine.bkg_axes.copy(),
+        bkg_half_extents=engine.bkg_half.copy(),
+        bkg_weights=engine.bkg_weights * share,
+        holding_capacity=int(capacity),
+        n_merges=n_merges + int(engine.n_merges),
+        n_pruned=n_pruned + int(engine.n_pruned),
+        density=engine.p * share,
+    )
+
+
 def merge_subset(X, sample_weight, total_weight, settings):
     """Atomize one subset on its own Ward tree and merge its kernels, with the
     BIC penalty of the whole catalog (``total_weight``). A joblib task.
 
     Returns
     -------
-    model : SubsetModel
+    model : PartModel
     """
     atoms = _atomize_subset(X, sample_weight, settings)
     engine = _run_engine(X, sample_weight, atoms, settings, total_weight=total_weight)
-    live = engine._live()
     share = sample_weight.sum() / total_weight
-    return SubsetModel(
-        means=engine.means[live].copy(),
-        covariances=engine.cov_raw[live].copy(),
-        weights=engine.weights[live] * share,
-        bkg_center=atoms.bkg_centers[0],
-        bkg_axes=atoms.bkg_axes[0],
-        bkg_half_extents=atoms.bkg_half_extents[0],
-        bkg_weight=float(engine.bkg_weights[0] * share)
-        if engine.bkg_weights.size
-        else 0.0,
-        holding_capacity=int(atoms.means.shape[0]),
-        n_merges=int(engine.n_merges),
-        n_pruned=int(engine.n_pruned),
-        density=engine.p * share,
+    return _part_model(engine, share, atoms.means.shape[0])
+
+
+def merge_group(X, sample_weight, total_weight, settings, parts, reference):
+    """Merge the kernels of several parts over the union of their events, with
+    the BIC penalty of the whole catalog; kernels untouched by the union stay
+    frozen (see ``MergeEngine``'s ``reference_density``). A joblib task.
+
+    Parameters
+    ----------
+    X, sample_weight : the union's events (in the order of ``reference``)
+    total_weight : float
+    settings : MergeSettings
+    parts : list of PartModel
+        Catalog-scale weights.
+    reference : ndarray of shape (n_union,)
+        Each event's density at the end of its part's merging, catalog scale.
+
+    Returns
+    -------
+    model : PartModel
+    """
+    share = sample_weight.sum() / total_weight
+    atoms = _join_parts(parts, X.shape[1], scale=1.0 / share)
+    engine = _run_engine(
+        X,
+        sample_weight,
+        atoms,
+        settings,
+        total_weight=total_weight,
+        reference_density=reference / share,
+    )
+    return _part_model(
+        engine,
+        share,
+        sum(p.holding_capacity for p in parts),
+        sum(p.n_merges for p in parts),
+        sum(p.n_pruned for p in parts),
     )
 
 
-def _join_subsets(models, d):
-    """The kernels and backgrounds of all subsets as one set of atoms."""
+def _join_parts(parts, d, scale=1.0):
+    """The kernels and backgrounds of several parts as one set of atoms, weights
+    multiplied by ``scale``."""
     return Atoms(
-        means=np.concatenate([m.means for m in models]).reshape(-1, d),
-        covariances=np.concatenate([m.covariances for m in models]).reshape(-1, d, d),
-        weights=np.concatenate([m.weights for m in models]),
+        means=np.concatenate([p.means for p in parts]).reshape(-1, d),
+        covariances=np.concatenate([p.covariances for p in parts]).reshape(-1, d, d),
+        weights=np.concatenate([p.weights for p in parts]) * scale,
         atom_of_sample=None,
         subset_of_sample=None,
-        bkg_centers=np.array([m.bkg_center for m in models]),
-        bkg_axes=np.array([m.bkg_axes for m in models]),
-        bkg_half_extents=np.array([m.bkg_half_extents for m in models]),
-        bkg_weights=np.array([m.bkg_weight for m in models]),
-        capacity_per_subset=np.array([m.holding_capacity for m in models]),
+        bkg_centers=np.concatenate([p.bkg_centers for p in parts]).reshape(-1, d),
+        bkg_axes=np.concatenate([p.bkg_axes for p in parts]).reshape(-1, d, d),
+        bkg_half_extents=np.concatenate([p.bkg_half_extents for p in parts]).reshape(
+            -1, d
+        ),
+        bkg_weights=np.concatenate([p.bkg_weights for p in parts]) * scale,
+        capacity_per_subset=np.array([p.holding_capacity for p in parts]),
         clusters_per_subset=None,
     )
 
@@ -212,29 +262,27 @@ def fit_network(
         else:
             members = [np.flatnonzero(subset == s) for s in range(n_parts)]
             tasks = (
-                delayed(merge_subset)(
-                    X[idx],
-                    sample_weight[idx],
-                    total,
-                    settings,
-                )
+                delayed(merge_subset)(X[idx], sample_weight[idx], total, settings)
                 for idx in members
             )
-            models = list(
-                progress(
-                    Parallel(n_jobs=n_jobs, return_as="generator")(tasks),
-                    total=n_parts,
-                    desc="subsets",
-                    enabled=verbose > 0,
-                )
+            parts = _run_tasks(tasks, n_parts, "subsets", n_jobs, verbose)
+            members, parts = _merge_groups(
+                X,
+                sample_weight,
+                settings,
+                members,
+                parts,
+                _GROUP_FACTOR * max_subset_size,
+                n_jobs,
+                verbose,
             )
-            atoms = _join_subsets(models, d)
+            atoms = _join_parts(parts, d)
             reference = np.empty(n)
-            for idx, model in zip(members, models):
-                reference[idx] = model.density
-            capacity = int(sum(m.holding_capacity for m in models))
-            n_merges = int(sum(m.n_merges for m in models))
-            n_pruned = int(sum(m.n_pruned for m in models))
+            for idx, part in zip(members, parts):
+                reference[idx] = part.density
+            capacity = int(sum(p.holding_capacity for p in parts))
+            n_merges = int(sum(p.n_merges for p in parts))
+            n_pruned = int(sum(p.n_pruned for p in parts))
     else:
         atoms = (
             _coincident_atoms(X, sample_weight, settings)
@@ -261,6 +309,58 @@ def fit_network(
         X, sample_weight, atoms, settings, reference_density=reference, verbose=verbose
     )
     return _network_fit(engine, capacity, n_merges, n_pruned, subset)
+
+
+def _run_tasks(tasks, n_tasks, desc, n_jobs, verbose):
+    return list(
+        progress(
+            Parallel(n_jobs=n_jobs, return_as="generator")(tasks),
+            total=n_tasks,
+            desc=desc,
+            enabled=verbose > 0,
+        )
+    )
+
+
+def _merge_groups(
+    X, sample_weight, settings, members, parts, max_size, n_jobs, verbose
+):
+    """Merge neighbouring parts in groups of at most ``max_size`` events (the Ward
+    tree of the parts' centroids cut from the top), so that the pass over the
+    whole catalog sees only the borders between groups. One joblib task per
+    group of two or more parts; returns the groups' members and models."""
+    counts = np.array([idx.shape[0] for idx in members])
+    if counts.sum() <= max_size:
+        return members, parts
+    centroids = np.array([X[idx].mean(axis=0) for idx in members])
+    _, group = np.unique(ward_groups(centroids, counts, max_size), return_inverse=True)
+    joined = [np.flatnonzero(group == g) for g in range(group.max() + 1)]
+    if all(ids.shape[0] == 1 for ids in joined):
+        return members, parts
+    total = float(sample_weight.sum())
+    reference = np.empty(X.shape[0])
+    for idx, part in zip(members, parts):
+        reference[idx] = part.density
+    union = [np.sort(np.concatenate([members[i] for i in ids])) for ids in joined]
+    tasks = (
+        delayed(merge_group)(
+            X[idx],
+            sample_weight[idx],
+            total,
+            settings,
+            [parts[i] for i in ids],
+            reference[idx],
+        )
+        for idx, ids in zip(union, joined)
+        if ids.shape[0] > 1
+    )
+    merged = iter(
+        _run_tasks(
+            tasks, sum(ids.shape[0] > 1 for ids in joined), "groups", n_jobs, verbose
+        )
+    )
+    groups = [next(merged) if ids.shape[0] > 1 else parts[ids[0]] for ids in joined]
+    return union, groups
 
 
 def _network_fit(engine, capacity, n_merges, n_pruned, subset):

@@ -92,10 +92,36 @@ def auto_subsets(X, max_size, min_size, resolution):
         return np.zeros(n, dtype=np.int64)
     cell = octree_cells(X, max(max_size // _CELLS_PER_SUBSET, 1), resolution)
     counts = np.bincount(cell)
-    m = counts.shape[0]
-    centroids = np.zeros((m, X.shape[1]))
+    centroids = np.zeros((counts.shape[0], X.shape[1]))
     np.add.at(centroids, cell, X)
     centroids /= counts[:, None]
+    subset = ward_groups(centroids, counts, max_size)[cell]
+    subset = _join_small_subsets(X, subset, min_size, max_size)
+    _, first, inverse = np.unique(subset, return_index=True, return_inverse=True)
+    rank = np.empty(first.shape[0], dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
+    return rank[inverse]
+
+
+def ward_groups(centroids, counts, max_size):
+    """Group weighted points by cutting their Ward tree from the root down,
+    splitting only the nodes that hold more than ``max_size`` (a point heavier
+    than that is a group of its own).
+
+    Parameters
+    ----------
+    centroids : ndarray of shape (m, n_features)
+    counts : ndarray of shape (m,) of int
+    max_size : int
+
+    Returns
+    -------
+    group : ndarray of shape (m,) of int64
+        A node id per point, equal for points of one group (not consecutive).
+    """
+    m = counts.shape[0]
+    if m == 1 or counts.sum() <= max_size:
+        return np.zeros(m, dtype=np.int64)
     children, _ = weighted_ward_tree(centroids, counts.astype(np.float64))
     # the chain's merge order puts a node after its children, which is all that
     # representatives needs
@@ -104,12 +130,7 @@ def auto_subsets(X, max_size, min_size, resolution):
     for t in range(m - 1):
         sizes[m + t] = sizes[children[t, 0]] + sizes[children[t, 1]]
     kept = sizes[m:] <= max_size  # closed downward: children are smaller
-    subset = representatives(children, m, kept)[:m][cell]
-    subset = _join_small_subsets(X, subset, min_size, max_size)
-    _, first, inverse = np.unique(subset, return_index=True, return_inverse=True)
-    rank = np.empty(first.shape[0], dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(first.shape[0])
-    return rank[inverse]
+    return representatives(children, m, kept)[:m]
 
 
 def _join_small_subsets(X, subset, min_size, max_size):
