@@ -3,13 +3,14 @@
 
 import argparse
 import sys
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import read_catalog_from_args, read_xyz
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure
 
 HELP = "fault network from hypocentres: Gaussian kernels as fault planes (Kamer 2020)"
 TITLE = "Fault-network report: hypocentres as a mixture of planar Gaussian kernels"
@@ -116,7 +117,7 @@ def _catalog(args, report):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from sklearn.metrics import adjusted_rand_score
 
     from skgeoclust.cluster import FaultNetworkAgglomerative
@@ -230,14 +231,7 @@ def run(args, report, progress):
             "(its kernel shapes and background tails; half the usual scale)",
         )
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, X, labels, planes, model)
+    return partial(_figures, report, X, labels, planes, model)
 
 
 def _plane_corners(planes):

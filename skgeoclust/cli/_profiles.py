@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from skgeoclust.cli._common import add_common_options, generate, int_grid
 from skgeoclust.cli._io import InputFileError, read_velocity_model
-from skgeoclust.cli._report import have_matplotlib, new_figure, select_backend
+from skgeoclust.cli._report import new_figure, select_backend
 
 HELP = "velocity-model provinces: k-means (knee) and SOM on depth profiles"
 TITLE = "Velocity-profile report: provinces of a velocity model"
@@ -115,7 +116,7 @@ def _fit_noting_warnings(model, X, report, where):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from sklearn.metrics import adjusted_rand_score
 
     from skgeoclust.cluster import ProfileClusteringResult, ProfileKMeans, ProfileSOM
@@ -268,30 +269,32 @@ def run(args, report, progress):
                 "grid nodes without a profile and why (NaN, repeated meridian or pole)",
             )
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        select_backend()
-        if km is not None and args.n_clusters is None:
-            fig, ax = new_figure(figsize=(5.5, 3.8))
-            ax.plot(km.n_clusters_range_, km.distortions_, "o-", label="inertia")
-            ax.axvline(k, color="C3", ls="--", label=f"knee: k = {k}")
-            ax.set_xlabel("number of clusters k")
-            ax.set_ylabel(r"inertia ((km/s)$^2$)")
-            ax.set_title("k-means inertia curve")
-            ax.legend()
-            report.add_figure("knee", fig, "k-means inertia against k with the knee")
-        for key, res in results.items():
-            for fig_name, fig, caption in (
-                (
-                    "profiles",
-                    res.plot_profiles(),
-                    "profiles of each cluster (grey) and its centre (red), depth down",
-                ),
-                ("map", res.plot_cluster_map(), "map of the cluster of every profile"),
-            ):
-                report.add_figure(f"{fig_name}_{key}", fig, f"{key}: {caption}")
+    show_knee = km is not None and args.n_clusters is None
+    return partial(_figures, report, km if show_knee else None, results)
+
+
+def _figures(report, knee_model, results):
+    """The knee curve (when k was chosen by it) and SeisGo's two figures per method."""
+    select_backend()
+    if knee_model is not None:
+        k = int(knee_model.n_clusters_)
+        fig, ax = new_figure(figsize=(5.5, 3.8))
+        ax.plot(
+            knee_model.n_clusters_range_, knee_model.distortions_, "o-", label="inertia"
+        )
+        ax.axvline(k, color="C3", ls="--", label=f"knee: k = {k}")
+        ax.set_xlabel("number of clusters k")
+        ax.set_ylabel(r"inertia ((km/s)$^2$)")
+        ax.set_title("k-means inertia curve")
+        ax.legend()
+        report.add_figure("knee", fig, "k-means inertia against k with the knee")
+    for key, res in results.items():
+        for fig_name, fig, caption in (
+            (
+                "profiles",
+                res.plot_profiles(),
+                "profiles of each cluster (grey) and its centre (red), depth down",
+            ),
+            ("map", res.plot_cluster_map(), "map of the cluster of every profile"),
+        ):
+            report.add_figure(f"{fig_name}_{key}", fig, f"{key}: {caption}")

@@ -1,6 +1,8 @@
 """``skgeoclust seismicity``: Morisita, DBSCAN/HDBSCAN sweeps, ARI, depth mixtures."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,7 @@ from skgeoclust.cli._common import (
     int_grid,
 )
 from skgeoclust.cli._io import InputFileError, read_catalog_from_args
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure
 
 HELP = "Morisita index, DBSCAN/HDBSCAN sweeps, ARI matrix, depth mixtures (default)"
 TITLE = "Seismicity report: spatial clustering of hypocentres"
@@ -281,7 +283,7 @@ def _candidates(sweeps, n_clusters):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from sklearn.metrics import adjusted_rand_score
 
     from skgeoclust.metrics import adjusted_rand_matrix, depth_mixtures, morisita_slope
@@ -492,14 +494,7 @@ def run(args, report, progress):
             index=True,
         )
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, fits, sweeps, ari, catalog, labels, table, chosen)
+    return partial(_figures, report, fits, sweeps, ari, catalog, labels, table, chosen)
 
 
 def _figures(report, fits, sweeps, ari, catalog, labels, table, chosen):

@@ -1,6 +1,7 @@
 """``skgeoclust stream``: mini-batch k-means over shards read one batch at a time."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import CATALOG_SUFFIXES, InputFileError, read_catalog_from_args
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure
 from skgeoclust.geometry import EARTH_RADIUS_KM
 
 HELP = "streaming mini-batch k-means over .npy/Parquet shards or a catalog"
@@ -171,7 +172,7 @@ def _source(args, report):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from skgeoclust.cluster import StreamingMiniBatchKMeans
 
     with progress.step("open the input"):
@@ -253,14 +254,7 @@ def run(args, report, progress):
         )
         report.add_json("timings", model.timings_, "seconds per phase of the fit")
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, source, labels, model, sizes, ecef, names)
+    return partial(_figures, report, source, labels, model, sizes, ecef, names)
 
 
 def _sample(source, labels, size=20000):
