@@ -119,7 +119,8 @@ def run(args, report, progress):
     """Run the report's steps; return the function that draws its figures."""
     from sklearn.metrics import adjusted_rand_score
 
-    from skgeoclust.cluster import ProfileClusteringResult, ProfileKMeans, ProfileSOM
+    from skgeoclust.cluster import ProfileKMeans, ProfileSOM
+    from skgeoclust.compat import ProfileClusteringResult
     from skgeoclust.preprocessing import extract_profiles
 
     with progress.step("read model and extract profiles"):

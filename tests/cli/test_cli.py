@@ -259,7 +259,7 @@ def test_profiles_generated(tmp_path, capsys):
         cmap = pd.read_csv(tmp_path / f"cluster_map_{key}.csv")
         assert cmap["cluster"].between(1, k).all()
         assert (tmp_path / f"profiles_{key}.png").exists()
-    from skgeoclust.cluster import ProfileClusteringResult
+    from skgeoclust.compat import ProfileClusteringResult
 
     res = ProfileClusteringResult.load(tmp_path / "result_kmeans.npz")
     assert res.n_clusters == k

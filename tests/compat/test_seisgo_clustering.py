@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.metrics import adjusted_rand_score
 
-from skgeoclust.cluster import ProfileClusteringResult
+from skgeoclust.compat import ProfileClusteringResult
 from skgeoclust.compat.seisgo import clustering
 from skgeoclust.datasets import make_velocity_model
 
