@@ -58,6 +58,13 @@ def build_parser():
     Returns
     -------
     parser : argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> from skgeoclust.cli import build_parser
+    >>> args = build_parser().parse_args(["kmedoids", "--max-span-km", "100"])
+    >>> args.subcommand, args.max_span_km, args.n_samples
+    ('kmedoids', 100.0, 3000)
     """
     from skgeoclust import __version__
 
