@@ -98,6 +98,24 @@ def s362anim_velocity_model():
         return {key: data[key] for key in data.files}
 
 
+@pytest.fixture(scope="session")
+def province_profiles():
+    """``make(n_provinces=4, random_state=0, *, n_lat=16, n_lon=20, n_depth=31)``:
+    the depth profiles of a generated velocity model, shape (n_lat * n_lon,
+    n_depth), and the true province of each."""
+    from skgeoclust.datasets import make_velocity_model
+    from skgeoclust.preprocessing import extract_profiles
+
+    def make(n_provinces=4, random_state=0, *, n_lat=16, n_lon=20, n_depth=31):
+        lat, lon, depth, model, prov = make_velocity_model(
+            n_lat, n_lon, n_depth, n_provinces=n_provinces, random_state=random_state
+        )
+        p = extract_profiles(lat, lon, depth, model)
+        return p.X, prov[p.lat_index, p.lon_index]
+
+    return make
+
+
 @pytest.fixture
 def broken_npy_files(tmp_path):
     """A folder with a 0-byte, a truncated, a text and a pickled-object ``.npy``
