@@ -435,3 +435,32 @@ def validate_catalog_data(estimator, X, *, reset):
         )
     names = getattr(estimator, "feature_names_in_", None)
     return check_catalog_values(X, column_names=names)
+
+
+def validate_profile_data(estimator, X, *, reset):
+    """``validate_data`` for the profile estimators (float64 or float32 rows).
+
+    Conversion errors name ``X (profiles)``; values whose squared distances
+    overflow are refused by :func:`check_distance_range`. Fitting
+    (``reset=True``) converts the profiles to C-contiguous float64 before that
+    check; new profiles keep their dtype.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator being fitted or applied.
+    X : array-like of shape (n_samples, n_features)
+        Profiles, one per row.
+    reset : bool
+        True in ``fit``, False in ``predict``/``transform``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+    """
+    with naming_conversion_errors("X (profiles)"):
+        X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
+    if reset:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+    check_distance_range(X)
+    return X
