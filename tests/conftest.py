@@ -98,6 +98,21 @@ def s362anim_velocity_model():
         return {key: data[key] for key in data.files}
 
 
+@pytest.fixture
+def two_profile_groups():
+    """Six profiles of three depths in two groups: rows 0, 1, 5 and rows 2, 3, 4."""
+    return np.array(
+        [
+            [4.0, 4.5, 4.6],
+            [4.1, 4.5, 4.7],
+            [3.0, 3.5, 4.4],
+            [3.1, 3.4, 4.4],
+            [3.0, 3.6, 4.5],
+            [4.0, 4.4, 4.6],
+        ]
+    )
+
+
 @pytest.fixture(scope="session")
 def province_profiles():
     """``make(n_provinces=4, random_state=0, *, n_lat=16, n_lon=20, n_depth=31)``:

@@ -19,17 +19,8 @@ from skgeoclust.preprocessing import extract_profiles
 
 
 # -- results by hand --------------------------------------------------------------
-def test_toy_two_groups():
-    X = np.array(
-        [
-            [4.0, 4.5, 4.6],
-            [4.1, 4.5, 4.7],
-            [3.0, 3.5, 4.4],
-            [3.1, 3.4, 4.4],
-            [3.0, 3.6, 4.5],
-            [4.0, 4.4, 4.6],
-        ]
-    )
+def test_toy_two_groups(two_profile_groups):
+    X = two_profile_groups
     km = ProfileKMeans(2, random_state=0).fit(X)
     a, b = km.labels_[0], km.labels_[2]
     assert_array_equal(km.labels_, [a, a, b, b, b, a])

@@ -38,17 +38,8 @@ def _purity(nodes, truth):
 
 
 # -- results by hand --------------------------------------------------------------
-def test_toy_two_groups():
-    X = np.array(
-        [
-            [4.0, 4.5, 4.6],
-            [4.1, 4.5, 4.7],
-            [3.0, 3.5, 4.4],
-            [3.1, 3.4, 4.4],
-            [3.0, 3.6, 4.5],
-            [4.0, 4.4, 4.6],
-        ]
-    )
+def test_toy_two_groups(two_profile_groups):
+    X = two_profile_groups
     som = ProfileSOM((2, 2), n_clusters=2, n_iterations=200, random_state=0).fit(X)
     assert adjusted_rand_score([0, 0, 1, 1, 1, 0], som.labels_) == 1.0
     assert_allclose(som.cluster_centers_[som.labels_[0]], X[[0, 1, 5]].mean(axis=0))

@@ -31,16 +31,8 @@ def profiles():
 def test_keys_pred_and_cluster_map_agree(profiles, method, estimator):
     est = estimator.fit(profiles.X)
     res = ProfileClusteringResult(method, est, profiles, source="synthetic", tag="Vs")
-    for key in (
-        "method",
-        "source",
-        "tag",
-        "depth",
-        "model",
-        "pred",
-        "para",
-        "cluster_map",
-    ):
+    seisgo_outdict_keys = "method source tag depth model pred para cluster_map"
+    for key in seisgo_outdict_keys.split():
         assert key in res and res[key] is not None
     cmap = res["cluster_map"]
     assert list(cmap.columns) == ["lat", "lon", "cluster"]

@@ -49,7 +49,9 @@ def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
     assert adjusted_rand_score(truth, cmap.cluster) == 1.0
 
 
-def test_vpcluster_kmean_auto_k(model):
+# SeisGo's 3-point box smoothing blunts a sharp knee and moves it one k later.
+@pytest.mark.parametrize("evaluate_smooth, k", [(False, 3), (True, 4)])
+def test_vpcluster_kmean_auto_k(model, evaluate_smooth, k):
     lat, lon, dep, v, _ = model
     out = clustering.vpcluster_kmean(
         lat,
@@ -60,23 +62,10 @@ def test_vpcluster_kmean_auto_k(model):
         nrange=np.arange(2, 10),
         plot=False,
         save=False,
-        evaluate_smooth=False,
+        evaluate_smooth=evaluate_smooth,
     )
-    assert out["para"]["n_clusters"] == 3
+    assert out["para"]["n_clusters"] == k
     assert len(out["para"]["sum_square"]) == 8
-    # SeisGo's 3-point box smoothing blunts a sharp knee and moves it one k later.
-    smoothed = clustering.vpcluster_kmean(
-        lat,
-        lon,
-        dep,
-        v,
-        ncluster=None,
-        nrange=np.arange(2, 10),
-        plot=False,
-        save=False,
-        evaluate_smooth=True,
-    )
-    assert smoothed["para"]["n_clusters"] == 4
 
 
 def test_vpcluster_evaluate_kmean_accepts_tslearn_dataset(model):
