@@ -223,12 +223,13 @@ def test_profiles_npz_and_netcdf(tmp_path, capsys):
     # axes in another order and m/s: the reader reorders and converts
     np.savez(npz, latitude=lat, longitude=lon, z=depth,
              vs=np.transpose(vs, (1, 2, 0)) * 1000)  # fmt: skip
-    status, _, err = _run(
-        ["profiles", "-i", str(npz), "--velocity-unit", "m/s", "--n-clusters", "3",
-         "--method", "kmeans", "-o", str(tmp_path / "a"), "-q"],
-        capsys,
-    )  # fmt: skip
-    assert status == 0, err
+
+    def run_profiles(path, out, *options):
+        argv = ["-i", str(path), "--n-clusters", "3", *options, "-o", str(out), "-q"]
+        status, _, err = _run(["profiles", *argv], capsys)
+        assert status == 0, err
+
+    run_profiles(npz, tmp_path / "a", "--velocity-unit", "m/s", "--method", "kmeans")
     summary = _check_report(tmp_path / "a")
     assert summary["summary"]["excluded grid nodes"] > 0  # NaN profiles reported
     assert (tmp_path / "a" / "excluded_nodes.csv").exists()
@@ -238,12 +239,7 @@ def test_profiles_npz_and_netcdf(tmp_path, capsys):
         {"vs": (("depth", "lat", "lon"), vs)},
         coords={"depth": depth, "lat": lat, "lon": lon},
     ).to_netcdf(nc, engine="scipy")
-    status, _, err = _run(
-        ["profiles", "-i", str(nc), "--n-clusters", "3", "--method", "som",
-         "--som-iterations", "1000", "-o", str(tmp_path / "b"), "-q"],
-        capsys,
-    )  # fmt: skip
-    assert status == 0, err
+    run_profiles(nc, tmp_path / "b", "--method", "som", "--som-iterations", "1000")
     assert len(pd.read_csv(tmp_path / "b" / "cluster_map_som.csv")) == len(
         pd.read_csv(tmp_path / "a" / "cluster_map_kmeans.csv")
     )

@@ -22,20 +22,9 @@ def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
     lat, lon, dep, v, prov = model
     figbase = str(tmp_path / "my_model")
     out = clustering.vpcluster_kmean(
-        lat,
-        lon,
-        dep,
-        v,
-        ncluster=3,
-        spacing=1,
-        zrange=[0, 150],
-        dz=5.0,
-        plot=False,
-        save=True,
-        figbase=figbase,
-        source="tomography",
-        tag="Vs",
-    )
+        lat, lon, dep, v, ncluster=3, spacing=1, zrange=[0, 150], dz=5.0, plot=False,
+        save=True, figbase=figbase, source="tomography", tag="Vs",
+    )  # fmt: skip
     assert out is None  # as SeisGo: with save=True the result is in the pickle
     path = f"{figbase}_clusters_k3_results.pk"
     assert os.path.exists(path)
@@ -54,16 +43,9 @@ def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
 def test_vpcluster_kmean_auto_k(model, evaluate_smooth, k):
     lat, lon, dep, v, _ = model
     out = clustering.vpcluster_kmean(
-        lat,
-        lon,
-        dep,
-        v,
-        ncluster=None,
-        nrange=np.arange(2, 10),
-        plot=False,
-        save=False,
-        evaluate_smooth=evaluate_smooth,
-    )
+        lat, lon, dep, v, ncluster=None, nrange=np.arange(2, 10), plot=False,
+        save=False, evaluate_smooth=evaluate_smooth,
+    )  # fmt: skip
     assert out["para"]["n_clusters"] == k
     assert len(out["para"]["sum_square"]) == 8
 
@@ -83,18 +65,9 @@ def test_vpcluster_som_labels_match_pred_and_figures(tmp_path, model):
     lat, lon, dep, v, prov = model
     figbase = str(tmp_path / "som_model")
     out = clustering.vpcluster_som(
-        lat,
-        lon,
-        dep,
-        v,
-        niteration=5000,
-        plot=True,
-        savefig=True,
-        figbase=figbase,
-        save=True,
-        n_clusters=3,
-        random_state=0,
-    )
+        lat, lon, dep, v, niteration=5000, plot=True, savefig=True, figbase=figbase,
+        save=True, n_clusters=3, random_state=0,
+    )  # fmt: skip
     assert out is None
     out = ProfileClusteringResult.load(f"{figbase}_clusters_k4x4_results.pk")
     nx, ny = out["para"]["nx"], out["para"]["ny"]
