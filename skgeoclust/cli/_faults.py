@@ -8,7 +8,12 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
+from skgeoclust.cli._common import (
+    add_catalog_options,
+    add_choice,
+    add_common_options,
+    generate,
+)
 from skgeoclust.cli._io import read_catalog_from_args, read_xyz
 from skgeoclust.cli._report import new_figure
 
@@ -44,11 +49,8 @@ def configure(parser):
     g.add_argument("--n-samples", type=int, default=1500, help="events")
     g.add_argument("--n-faults", type=int, default=8, help="true faults")
     g = parser.add_argument_group("method")
-    g.add_argument(
-        "--criterion",
-        choices=("global", "local", "local_global"),
-        default="global",
-        help="BIC merge criterion",
+    add_choice(
+        g, "--criterion", ("global", "local", "local_global"), "BIC merge criterion"
     )
     g.add_argument(
         "--min-kernel-points", type=int, default=4, help="events per Gaussian kernel"

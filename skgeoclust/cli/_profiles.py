@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from skgeoclust.cli._common import add_common_options, generate, int_grid
+from skgeoclust.cli._common import add_choice, add_common_options, generate, int_grid
 from skgeoclust.cli._io import InputFileError, read_velocity_model
 from skgeoclust.cli._report import new_figure, select_backend
 
@@ -39,12 +39,7 @@ def configure(parser):
     )
     g = parser.add_argument_group("model file")
     g.add_argument("--var", default=None, help="name of the 3-D variable")
-    g.add_argument(
-        "--velocity-unit",
-        choices=("km/s", "m/s"),
-        default="km/s",
-        help="unit of the model's values",
-    )
+    add_choice(g, "--velocity-unit", ("km/s", "m/s"), "unit of the model's values")
     g = parser.add_argument_group("generated model (without --input)")
     g.add_argument("--n-provinces", type=int, default=4, help="true provinces")
     g = parser.add_argument_group("profiles")
@@ -52,12 +47,7 @@ def configure(parser):
     g.add_argument("--dz", type=float, default=None, help="resample step in km")
     g.add_argument("--spacing", type=int, default=1, help="grid stride")
     g = parser.add_argument_group("method")
-    g.add_argument(
-        "--method",
-        choices=("both", "kmeans", "som"),
-        default="both",
-        help="clusterers to run",
-    )
+    add_choice(g, "--method", ("both", "kmeans", "som"), "clusterers to run")
     g.add_argument(
         "--n-clusters",
         type=int,

@@ -9,6 +9,7 @@ import pandas as pd
 
 from skgeoclust.cli._common import (
     add_catalog_options,
+    add_choice,
     add_common_options,
     float_grid,
     generate,
@@ -46,12 +47,7 @@ def configure(parser):
     g.add_argument("--n-samples", type=int, default=3000, help="events")
     g.add_argument("--n-clusters-true", type=int, default=8, help="true clusters")
     g = parser.add_argument_group("method")
-    g.add_argument(
-        "--space",
-        choices=("unit-cube", "km"),
-        default="unit-cube",
-        help="coordinates the clusterers see",
-    )
+    add_choice(g, "--space", ("unit-cube", "km"), "coordinates the clusterers see")
     g.add_argument(
         "--box",
         default=None,
@@ -59,12 +55,12 @@ def configure(parser):
         help="scale the unit cube by this box (the paper's equation 2) instead of "
         "the catalog's min and max",
     )
-    g.add_argument(
+    add_choice(
+        g,
         "--outside-box",
-        choices=("error", "exclude"),
-        default="error",
-        help="events outside --box stop the command, or are left out of the "
-        "clustering (label -2, counted in the summary)",
+        ("error", "exclude"),
+        "events outside --box stop the command, or are left out of the clustering "
+        "(label -2, counted in the summary)",
     )
     g.add_argument(
         "--eps",
@@ -90,11 +86,11 @@ def configure(parser):
         default="dbscan,hdbscan",
         help="comma-separated: dbscan, hdbscan",
     )
-    g.add_argument(
+    add_choice(
+        g,
         "--metric",
-        choices=("euclidean", "manhattan"),
-        default="euclidean",
-        help="distance of the clusterers and of the silhouette",
+        ("euclidean", "manhattan"),
+        "distance of the clusterers and of the silhouette",
     )
     g.add_argument(
         "--n-clusters",
