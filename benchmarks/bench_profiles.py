@@ -96,6 +96,14 @@ def best_of(fn, repeat):
     return min(times), out
 
 
+def race(seisgo, ours, args):
+    """Best-of times of SeisGo's and our run as text, and the two results."""
+    t_sg, peer = best_of(seisgo, args.repeat_peer)
+    t_us, us = best_of(ours, args.repeat)
+    text = f"SeisGo {t_sg:.3f} s, skgeoclust {t_us:.3f} s, speed-up {t_sg / t_us:.1f}x"
+    return text, peer, us
+
+
 def run_case(name, lat, lon, depth, v, args):
     from sklearn.metrics import adjusted_rand_score
 
@@ -108,28 +116,23 @@ def run_case(name, lat, lon, depth, v, args):
     ours_som(lat[:4], lon[:4], depth, v[:, :4, :4], 100, 0)
     ours_kmeans(lat[:4], lon[:4], depth, v[:, :4, :4], 2, 0)
 
-    t_sg, (in_sg, lab_sg, _) = best_of(
-        lambda: seisgo_kmeans(lat, lon, v, args.k, args.seed), args.repeat_peer
-    )
-    t_us, (in_us, lab_us) = best_of(
-        lambda: ours_kmeans(lat, lon, depth, v, args.k, args.seed), args.repeat
+    timing, (in_sg, lab_sg, _), (in_us, lab_us) = race(
+        lambda: seisgo_kmeans(lat, lon, v, args.k, args.seed),
+        lambda: ours_kmeans(lat, lon, depth, v, args.k, args.seed),
+        args,
     )
     print(
-        f"k-means k={args.k}: SeisGo {t_sg:.3f} s, skgeoclust {t_us:.3f} s, "
-        f"speed-up {t_sg / t_us:.1f}x; inertia {in_sg:.6g} vs {in_us:.6g} "
+        f"k-means k={args.k}: {timing}; inertia {in_sg:.6g} vs {in_us:.6g} "
         f"({100 * (in_us - in_sg) / in_sg:+.3f} %); ARI between them "
         f"{adjusted_rand_score(lab_sg, lab_us):.4f}"
     )
-
-    t_sg, (qe_sg, nodes_sg, _) = best_of(
-        lambda: seisgo_som(lat, lon, v, args.n_iterations, args.seed), args.repeat_peer
-    )
-    t_us, (qe_us, nodes_us) = best_of(
-        lambda: ours_som(lat, lon, depth, v, args.n_iterations, args.seed), args.repeat
+    timing, (qe_sg, nodes_sg, _), (qe_us, nodes_us) = race(
+        lambda: seisgo_som(lat, lon, v, args.n_iterations, args.seed),
+        lambda: ours_som(lat, lon, depth, v, args.n_iterations, args.seed),
+        args,
     )
     print(
-        f"SOM {args.n_iterations} iterations: SeisGo {t_sg:.3f} s, skgeoclust "
-        f"{t_us:.3f} s, speed-up {t_sg / t_us:.1f}x; quantization error "
+        f"SOM {args.n_iterations} iterations: {timing}; quantization error "
         f"{qe_sg:.6g} vs {qe_us:.6g} ({100 * (qe_us - qe_sg) / qe_sg:+.4f} %); "
         f"populated nodes {nodes_sg} vs {nodes_us}"
     )

@@ -99,6 +99,39 @@ def s362anim_velocity_model():
 
 
 @pytest.fixture
+def two_profile_groups():
+    """Six profiles of three depths in two groups: rows 0, 1, 5 and rows 2, 3, 4."""
+    return np.array(
+        [
+            [4.0, 4.5, 4.6],
+            [4.1, 4.5, 4.7],
+            [3.0, 3.5, 4.4],
+            [3.1, 3.4, 4.4],
+            [3.0, 3.6, 4.5],
+            [4.0, 4.4, 4.6],
+        ]
+    )
+
+
+@pytest.fixture(scope="session")
+def province_profiles():
+    """``make(n_provinces=4, random_state=0, *, n_lat=16, n_lon=20, n_depth=31)``:
+    the depth profiles of a generated velocity model, shape (n_lat * n_lon,
+    n_depth), and the true province of each."""
+    from skgeoclust.datasets import make_velocity_model
+    from skgeoclust.preprocessing import extract_profiles
+
+    def make(n_provinces=4, random_state=0, *, n_lat=16, n_lon=20, n_depth=31):
+        lat, lon, depth, model, prov = make_velocity_model(
+            n_lat, n_lon, n_depth, n_provinces=n_provinces, random_state=random_state
+        )
+        p = extract_profiles(lat, lon, depth, model)
+        return p.X, prov[p.lat_index, p.lon_index]
+
+    return make
+
+
+@pytest.fixture
 def broken_npy_files(tmp_path):
     """A folder with a 0-byte, a truncated, a text and a pickled-object ``.npy``
     file, and the reason each cannot be read (a regex of the expected message)."""

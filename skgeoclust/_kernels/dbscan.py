@@ -4,7 +4,7 @@
 import numpy as np
 from numba import njit
 
-from skgeoclust._kernels.sweep_distances import EUCLIDEAN, MANHATTAN, row_distance
+from skgeoclust._kernels.sweep_distances import distances_to_columns, row_distance
 from skgeoclust._kernels.unionfind import find_root
 from skgeoclust.utils._config import NUMBA_CACHE
 
@@ -75,19 +75,7 @@ def mutual_reachability_mst(X, core_rd, metric, mst_u, mst_v, mst_w):
     current = 0
     for e in range(n - 1):
         c_cur = core_rd[current]
-        w[:n_left] = 0.0
-        for f in range(n_features):
-            xf = X[current, f]
-            if metric == MANHATTAN:
-                for q in range(n_left):
-                    w[q] += abs(xf - coords[f, q])
-            else:
-                for q in range(n_left):
-                    t = xf - coords[f, q]
-                    w[q] += t * t
-        if metric == EUCLIDEAN:
-            for q in range(n_left):
-                w[q] = np.sqrt(w[q])
+        distances_to_columns(X[current], coords, n_left, metric, w)
         low = np.inf
         for q in range(n_left):
             v = max(w[q], c_cur, core[q])

@@ -60,10 +60,11 @@ def _squared_distances(X, i, centers_t, dist):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _assign_rows(X, start, stop, centers_t, labels, min_sq_dist, dist):
+def _assign_rows(X, start, stop, centers_t, labels, min_sq_dist):
     """Assign rows ``start:stop``; ties go to the lowest centre index. Returns the
     sum of their squared distances, in row order."""
     n_clusters = centers_t.shape[1]
+    dist = np.empty(n_clusters)
     inertia = 0.0
     for i in range(start, stop):
         _squared_distances(X, i, centers_t, dist)
@@ -110,10 +111,7 @@ def assign_labels(X, centers, labels, min_sq_dist):
     min_sq_dist : ndarray of shape (n_samples,), float64
         Output buffer: squared distance of each row to its centre.
     """
-    dist = np.empty(centers.shape[0])
-    return _assign_rows(
-        X, 0, X.shape[0], _transposed(centers), labels, min_sq_dist, dist
-    )
+    return _assign_rows(X, 0, X.shape[0], _transposed(centers), labels, min_sq_dist)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
@@ -122,11 +120,9 @@ def assign_labels_parallel(X, centers, labels, min_sq_dist):
     inertia is summed in row order afterwards, so both give identical results."""
     n = X.shape[0]
     centers_t = _transposed(centers)
-    n_chunks = (n + _CHUNK - 1) // _CHUNK
-    for c in prange(n_chunks):
-        dist = np.empty(centers.shape[0])
-        stop = min(n, (c + 1) * _CHUNK)
-        _assign_rows(X, c * _CHUNK, stop, centers_t, labels, min_sq_dist, dist)
+    for c in prange((n + _CHUNK - 1) // _CHUNK):
+        start = c * _CHUNK
+        _assign_rows(X, start, min(n, start + _CHUNK), centers_t, labels, min_sq_dist)
     inertia = 0.0
     for i in range(n):
         inertia += min_sq_dist[i]
@@ -134,10 +130,11 @@ def assign_labels_parallel(X, centers, labels, min_sq_dist):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def _nearest_two_rows(X, start, stop, centers_t, first, second, sq_dist, dist):
+def _nearest_two_rows(X, start, stop, centers_t, first, second, sq_dist):
     """Nearest and second-nearest centre of rows ``start:stop`` (ties: the lower
     index; -1 as second with a single centre)."""
     n_clusters = centers_t.shape[1]
+    dist = np.empty(n_clusters)
     for i in range(start, stop):
         _squared_distances(X, i, centers_t, dist)
         best = -1
@@ -171,10 +168,7 @@ def nearest_two_centers(X, centers, first, second, sq_dist):
     sq_dist : ndarray of shape (n_samples,), float64
         Output: squared Euclidean distance to the nearest centre.
     """
-    dist = np.empty(centers.shape[0])
-    _nearest_two_rows(
-        X, 0, X.shape[0], _transposed(centers), first, second, sq_dist, dist
-    )
+    _nearest_two_rows(X, 0, X.shape[0], _transposed(centers), first, second, sq_dist)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True, parallel=True)
@@ -182,11 +176,10 @@ def nearest_two_centers_parallel(X, centers, first, second, sq_dist):
     """Same as :func:`nearest_two_centers`, with a ``prange`` over chunks of rows."""
     n = X.shape[0]
     centers_t = _transposed(centers)
-    n_chunks = (n + _CHUNK - 1) // _CHUNK
-    for c in prange(n_chunks):
-        dist = np.empty(centers.shape[0])
-        stop = min(n, (c + 1) * _CHUNK)
-        _nearest_two_rows(X, c * _CHUNK, stop, centers_t, first, second, sq_dist, dist)
+    for c in prange((n + _CHUNK - 1) // _CHUNK):
+        start = c * _CHUNK
+        stop = min(n, start + _CHUNK)
+        _nearest_two_rows(X, start, stop, centers_t, first, second, sq_dist)
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)

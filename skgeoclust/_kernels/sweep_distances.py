@@ -42,21 +42,29 @@ def row_distance(X, i, j, metric):
 @njit(cache=NUMBA_CACHE, nogil=True)
 def distance_row(X, i, metric, out):
     """Fill ``out[j]`` with the distance ``metric`` from row ``i`` of ``X`` to every
-    row ``j`` (feature-major loops, which vectorise over the rows)."""
-    n_samples, n_features = X.shape
-    out[:] = 0.0
+    row ``j``."""
+    return distances_to_columns(X[i], X.T, X.shape[0], metric, out)
+
+
+@njit(cache=NUMBA_CACHE, nogil=True)
+def distances_to_columns(x, columns, n, metric, out):
+    """Fill ``out[:n]`` with the distance ``metric`` from the point ``x`` to each of
+    the first ``n`` points held column by column in ``columns`` (n_features, >= n):
+    feature-major loops, which vectorise over the points."""
+    n_features = columns.shape[0]
+    out[:n] = 0.0
     if metric == MANHATTAN:
         for f in range(n_features):
-            xi = X[i, f]
-            for j in range(n_samples):
-                out[j] += abs(xi - X[j, f])
+            xf = x[f]
+            for j in range(n):
+                out[j] += abs(xf - columns[f, j])
         return out
     for f in range(n_features):
-        xi = X[i, f]
-        for j in range(n_samples):
-            t = xi - X[j, f]
+        xf = x[f]
+        for j in range(n):
+            t = xf - columns[f, j]
             out[j] += t * t
     if metric == EUCLIDEAN:
-        for j in range(n_samples):
+        for j in range(n):
             out[j] = np.sqrt(out[j])
     return out

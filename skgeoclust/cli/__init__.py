@@ -20,10 +20,14 @@ from pathlib import Path
 from skgeoclust.cli import _faults, _kmedoids, _profiles, _seismicity, _stream
 from skgeoclust.cli._common import Progress, command_line
 from skgeoclust.cli._io import InputFileError
-from skgeoclust.cli._report import Report
+from skgeoclust.cli._report import Report, have_matplotlib
 
 __all__ = ["build_parser", "main"]
 
+#: Each subcommand module has HELP, TITLE, DESCRIPTION, N_STEPS (its progress steps,
+#: the figures step included), ``configure(parser)``, and ``run(args, report,
+#: progress)``, which runs every step but the figures and returns the function
+#: that draws them into the report.
 SUBCOMMANDS = {
     "seismicity": _seismicity,
     "faults": _faults,
@@ -33,6 +37,9 @@ SUBCOMMANDS = {
 }
 DEFAULT_SUBCOMMAND = "seismicity"
 DEFAULT_OUTPUT = Path("skgeoclust-report")
+FIGURES_SKIPPED = (
+    "Figures skipped: matplotlib is not installed (pip install 'skgeoclust[plot]')."
+)
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -51,6 +58,13 @@ def build_parser():
     Returns
     -------
     parser : argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> from skgeoclust.cli import build_parser
+    >>> args = build_parser().parse_args(["kmedoids", "--max-span-km", "100"])
+    >>> args.subcommand, args.max_span_km, args.n_samples
+    ('kmedoids', 100.0, 3000)
     """
     from skgeoclust import __version__
 
@@ -85,6 +99,16 @@ def _with_default_subcommand(argv):
     if first.startswith("-") and first not in ("-h", "--help", "--version"):
         return [DEFAULT_SUBCOMMAND, *argv]
     return list(argv)
+
+
+def _run(module, args, report, progress):
+    """The subcommand's steps, then its figures (a note instead without matplotlib)."""
+    draw_figures = module.run(args, report, progress)
+    with progress.step("figures"):
+        if have_matplotlib():
+            draw_figures()
+        else:
+            report.add_note(FIGURES_SKIPPED)
 
 
 def _error(subcommand, message, quiet=False):
@@ -127,7 +151,7 @@ def main(argv=None):
     progress = Progress(module.N_STEPS, quiet=args.quiet)
     try:
         report = Report(output, module.TITLE, command_line(argv))
-        module.run(args, report, progress)
+        _run(module, args, report, progress)
         page = report.write()
     except InputFileError as exc:
         progress.close()

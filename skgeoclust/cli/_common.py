@@ -43,6 +43,11 @@ def add_common_options(parser, *, input_help):
     )
 
 
+def add_choice(group, flag, choices, help):
+    """An option taking one of ``choices``, the first being the default."""
+    group.add_argument(flag, choices=choices, default=choices[0], help=help)
+
+
 def add_catalog_options(parser, *, depth=True):
     """Column-name mapping flags of a catalog file."""
     group = parser.add_argument_group("catalog columns (CSV or Parquet input)")
@@ -59,12 +64,7 @@ def add_catalog_options(parser, *, depth=True):
             metavar="NAME",
             help="depth column (positive down)",
         )
-        group.add_argument(
-            "--depth-unit",
-            choices=("km", "m"),
-            default="km",
-            help="unit of the depth column",
-        )
+        add_choice(group, "--depth-unit", ("km", "m"), "unit of the depth column")
 
 
 def generate(report, generator, *args, note="", **kwargs):

@@ -3,13 +3,19 @@
 
 import argparse
 import sys
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
+from skgeoclust.cli._common import (
+    add_catalog_options,
+    add_choice,
+    add_common_options,
+    generate,
+)
 from skgeoclust.cli._io import read_catalog_from_args, read_xyz
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure
 
 HELP = "fault network from hypocentres: Gaussian kernels as fault planes (Kamer 2020)"
 TITLE = "Fault-network report: hypocentres as a mixture of planar Gaussian kernels"
@@ -43,11 +49,8 @@ def configure(parser):
     g.add_argument("--n-samples", type=int, default=1500, help="events")
     g.add_argument("--n-faults", type=int, default=8, help="true faults")
     g = parser.add_argument_group("method")
-    g.add_argument(
-        "--criterion",
-        choices=("global", "local", "local_global"),
-        default="global",
-        help="BIC merge criterion",
+    add_choice(
+        g, "--criterion", ("global", "local", "local_global"), "BIC merge criterion"
     )
     g.add_argument(
         "--min-kernel-points", type=int, default=4, help="events per Gaussian kernel"
@@ -116,7 +119,7 @@ def _catalog(args, report):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from sklearn.metrics import adjusted_rand_score
 
     from skgeoclust.cluster import FaultNetworkAgglomerative
@@ -230,14 +233,7 @@ def run(args, report, progress):
             "(its kernel shapes and background tails; half the usual scale)",
         )
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, X, labels, planes, model)
+    return partial(_figures, report, X, labels, planes, model)
 
 
 def _plane_corners(planes):

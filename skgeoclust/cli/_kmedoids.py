@@ -1,12 +1,14 @@
 """``skgeoclust kmedoids``: span-constrained k-medoids of a global catalog."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import read_catalog_from_args
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure, set_map_extent
 
 HELP = "span-constrained spherical k-medoids of epicentres (global catalogs)"
 TITLE = "k-medoids report: epicentre clusters no wider than the maximum span"
@@ -61,7 +63,7 @@ def _catalog(args, report):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from skgeoclust.cluster import SphericalKMedoids
 
     with progress.step("read catalog"):
@@ -132,14 +134,7 @@ def run(args, report, progress):
             "labels", events, "every input event with its cluster and event group"
         )
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, catalog, labels, model, sizes, args.max_span_km)
+    return partial(_figures, report, catalog, labels, model, sizes, args.max_span_km)
 
 
 def _figures(report, catalog, labels, model, sizes, max_span_km):
@@ -168,13 +163,7 @@ def _figures(report, catalog, labels, model, sizes, max_span_km):
         alpha=1.0 if few else 0.5,
         label="medoids",
     )
-    wide = np.ptp(lon) > 90 or np.ptp(lat) > 60
-    if wide:
-        ax.set_xlim(-180, 180)
-        ax.set_ylim(-90, 90)
-        ax.set_aspect("equal")
-    else:
-        ax.set_aspect(1.0 / max(np.cos(np.deg2rad(np.mean(lat))), 0.2))
+    set_map_extent(ax, lat, lon)
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
     ax.set_title(

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from skgeoclust.cli._common import add_common_options, generate, int_grid
+from skgeoclust.cli._common import add_choice, add_common_options, generate, int_grid
 from skgeoclust.cli._io import InputFileError, read_velocity_model
-from skgeoclust.cli._report import have_matplotlib, new_figure, select_backend
+from skgeoclust.cli._report import new_figure, select_backend
 
 HELP = "velocity-model provinces: k-means (knee) and SOM on depth profiles"
 TITLE = "Velocity-profile report: provinces of a velocity model"
@@ -38,12 +39,7 @@ def configure(parser):
     )
     g = parser.add_argument_group("model file")
     g.add_argument("--var", default=None, help="name of the 3-D variable")
-    g.add_argument(
-        "--velocity-unit",
-        choices=("km/s", "m/s"),
-        default="km/s",
-        help="unit of the model's values",
-    )
+    add_choice(g, "--velocity-unit", ("km/s", "m/s"), "unit of the model's values")
     g = parser.add_argument_group("generated model (without --input)")
     g.add_argument("--n-provinces", type=int, default=4, help="true provinces")
     g = parser.add_argument_group("profiles")
@@ -51,12 +47,7 @@ def configure(parser):
     g.add_argument("--dz", type=float, default=None, help="resample step in km")
     g.add_argument("--spacing", type=int, default=1, help="grid stride")
     g = parser.add_argument_group("method")
-    g.add_argument(
-        "--method",
-        choices=("both", "kmeans", "som"),
-        default="both",
-        help="clusterers to run",
-    )
+    add_choice(g, "--method", ("both", "kmeans", "som"), "clusterers to run")
     g.add_argument(
         "--n-clusters",
         type=int,
@@ -115,10 +106,11 @@ def _fit_noting_warnings(model, X, report, where):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from sklearn.metrics import adjusted_rand_score
 
-    from skgeoclust.cluster import ProfileClusteringResult, ProfileKMeans, ProfileSOM
+    from skgeoclust.cluster import ProfileKMeans, ProfileSOM
+    from skgeoclust.compat import ProfileClusteringResult
     from skgeoclust.preprocessing import extract_profiles
 
     with progress.step("read model and extract profiles"):
@@ -268,30 +260,32 @@ def run(args, report, progress):
                 "grid nodes without a profile and why (NaN, repeated meridian or pole)",
             )
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        select_backend()
-        if km is not None and args.n_clusters is None:
-            fig, ax = new_figure(figsize=(5.5, 3.8))
-            ax.plot(km.n_clusters_range_, km.distortions_, "o-", label="inertia")
-            ax.axvline(k, color="C3", ls="--", label=f"knee: k = {k}")
-            ax.set_xlabel("number of clusters k")
-            ax.set_ylabel(r"inertia ((km/s)$^2$)")
-            ax.set_title("k-means inertia curve")
-            ax.legend()
-            report.add_figure("knee", fig, "k-means inertia against k with the knee")
-        for key, res in results.items():
-            for fig_name, fig, caption in (
-                (
-                    "profiles",
-                    res.plot_profiles(),
-                    "profiles of each cluster (grey) and its centre (red), depth down",
-                ),
-                ("map", res.plot_cluster_map(), "map of the cluster of every profile"),
-            ):
-                report.add_figure(f"{fig_name}_{key}", fig, f"{key}: {caption}")
+    show_knee = km is not None and args.n_clusters is None
+    return partial(_figures, report, km if show_knee else None, results)
+
+
+def _figures(report, knee_model, results):
+    """The knee curve (when k was chosen by it) and SeisGo's two figures per method."""
+    select_backend()
+    if knee_model is not None:
+        k = int(knee_model.n_clusters_)
+        fig, ax = new_figure(figsize=(5.5, 3.8))
+        ax.plot(
+            knee_model.n_clusters_range_, knee_model.distortions_, "o-", label="inertia"
+        )
+        ax.axvline(k, color="C3", ls="--", label=f"knee: k = {k}")
+        ax.set_xlabel("number of clusters k")
+        ax.set_ylabel(r"inertia ((km/s)$^2$)")
+        ax.set_title("k-means inertia curve")
+        ax.legend()
+        report.add_figure("knee", fig, "k-means inertia against k with the knee")
+    for key, res in results.items():
+        for fig_name, fig, caption in (
+            (
+                "profiles",
+                res.plot_profiles(),
+                "profiles of each cluster (grey) and its centre (red), depth down",
+            ),
+            ("map", res.plot_cluster_map(), "map of the cluster of every profile"),
+        ):
+            report.add_figure(f"{fig_name}_{key}", fig, f"{key}: {caption}")

@@ -230,6 +230,16 @@ def new_figure(*args, **kwargs):
     return plt.subplots(*args, **kwargs)
 
 
+def set_map_extent(ax, lat, lon):
+    """The whole globe for a global catalog, else a local aspect (1 / cos lat)."""
+    if np.ptp(lon) > 90 or np.ptp(lat) > 60:
+        ax.set_xlim(-180, 180)
+        ax.set_ylim(-90, 90)
+        ax.set_aspect("equal")
+    else:
+        ax.set_aspect(1.0 / max(np.cos(np.deg2rad(np.mean(lat))), 0.2))
+
+
 def have_matplotlib():
     """True if matplotlib can be imported."""
     try:

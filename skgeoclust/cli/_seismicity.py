@@ -1,11 +1,15 @@
 """``skgeoclust seismicity``: Morisita, DBSCAN/HDBSCAN sweeps, ARI, depth mixtures."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import partial
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from skgeoclust.cli._common import (
     add_catalog_options,
+    add_choice,
     add_common_options,
     float_grid,
     generate,
@@ -13,7 +17,7 @@ from skgeoclust.cli._common import (
     int_grid,
 )
 from skgeoclust.cli._io import InputFileError, read_catalog_from_args
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure
 
 HELP = "Morisita index, DBSCAN/HDBSCAN sweeps, ARI matrix, depth mixtures (default)"
 TITLE = "Seismicity report: spatial clustering of hypocentres"
@@ -43,12 +47,7 @@ def configure(parser):
     g.add_argument("--n-samples", type=int, default=3000, help="events")
     g.add_argument("--n-clusters-true", type=int, default=8, help="true clusters")
     g = parser.add_argument_group("method")
-    g.add_argument(
-        "--space",
-        choices=("unit-cube", "km"),
-        default="unit-cube",
-        help="coordinates the clusterers see",
-    )
+    add_choice(g, "--space", ("unit-cube", "km"), "coordinates the clusterers see")
     g.add_argument(
         "--box",
         default=None,
@@ -56,12 +55,12 @@ def configure(parser):
         help="scale the unit cube by this box (the paper's equation 2) instead of "
         "the catalog's min and max",
     )
-    g.add_argument(
+    add_choice(
+        g,
         "--outside-box",
-        choices=("error", "exclude"),
-        default="error",
-        help="events outside --box stop the command, or are left out of the "
-        "clustering (label -2, counted in the summary)",
+        ("error", "exclude"),
+        "events outside --box stop the command, or are left out of the clustering "
+        "(label -2, counted in the summary)",
     )
     g.add_argument(
         "--eps",
@@ -87,11 +86,11 @@ def configure(parser):
         default="dbscan,hdbscan",
         help="comma-separated: dbscan, hdbscan",
     )
-    g.add_argument(
+    add_choice(
+        g,
         "--metric",
-        choices=("euclidean", "manhattan"),
-        default="euclidean",
-        help="distance of the clusterers and of the silhouette",
+        ("euclidean", "manhattan"),
+        "distance of the clusterers and of the silhouette",
     )
     g.add_argument(
         "--n-clusters",
@@ -280,33 +279,47 @@ def _candidates(sweeps, n_clusters):
     return rows
 
 
-def run(args, report, progress):
-    """Run the report."""
-    from sklearn.metrics import adjusted_rand_score
+class _Events(NamedTuple):
+    """The catalog as read and the part of it that is clustered."""
 
-    from skgeoclust.metrics import adjusted_rand_matrix, depth_mixtures, morisita_slope
+    full: np.ndarray  # (n_rows, 3) lat, lon, depth of every input row
+    inside: np.ndarray  # (n_rows,) bool: the row is clustered (inside --box)
+    catalog: np.ndarray  # full[inside]
+    truth: np.ndarray | None  # generated labels of the clustered rows
+    X: np.ndarray  # the coordinates the clusterers see
 
-    with progress.step("read catalog"):
-        full, truth = _catalog(args, report)
-        inside = _inside(full, args)
-        catalog = full[inside]
-        if truth is not None:
-            truth = truth[inside]
-        X = _features(catalog, args.space, args.box)
-    depth = catalog[:, 2]
-    n = catalog.shape[0]
+    def on_every_row(self, values):
+        """Labels of the clustered events on every input row (-2 outside --box)."""
+        out = np.full(self.full.shape[0], -2, dtype=np.int64)
+        out[self.inside] = values
+        return out
+
+
+def _read_events(args, report):
+    full, truth = _catalog(args, report)
+    inside = _inside(full, args)
+    catalog = full[inside]
+    if truth is not None:
+        truth = truth[inside]
+    X = _features(catalog, args.space, args.box)
+    return _Events(full, inside, catalog, truth, X)
+
+
+def _record_input(args, events, report):
+    """Refuse fewer than two events; record the counts and the coordinates."""
+    n = events.catalog.shape[0]
     if n < 2:
         raise InputFileError(
             f"{args.input}: the catalog has {n} event(s) to cluster; the seismicity "
             "report needs at least 2."
         )
-    report.add_summary(events=int(full.shape[0]))
+    report.add_summary(events=int(events.full.shape[0]))
     if args.box is not None:
         report.parameters["box"] = args.box
         report.add_summary(
             **{
                 "events in --box (clustered)": n,
-                "events outside --box (label -2)": int((~inside).sum()),
+                "events outside --box (label -2)": int((~events.inside).sum()),
             }
         )
     if args.space == "unit-cube":
@@ -319,62 +332,71 @@ def run(args, report, progress):
         )
     report.parameters["metric"] = args.metric
 
-    fits = {}
-    with progress.step("Morisita index"):
-        curves = []
-        for name, cols, cells in (
-            ("2-D epicentres", X[:, :2], args.morisita_cells),
-            ("3-D hypocentres", X, args.morisita_cells_3d),
-        ):
-            # with --box the points are scaled by the box: the Morisita grid is
-            # the unit cube, not the points' own extent
-            boxed = args.box is not None and args.space == "unit-cube"
-            bounds = [[0.0] * cols.shape[1], [1.0] * cols.shape[1]] if boxed else None
-            try:
-                fit = morisita_slope(cols, cells, bounds=bounds)
-            except ValueError as exc:
-                report.add_note(f"Morisita slope of the {name} not fitted: {exc}")
-                continue
-            fits[name] = fit
-            curves.append(
-                pd.DataFrame(
-                    {
-                        "points": name,
-                        "n_cells": np.asarray(cells)[: fit.delta.size],
-                        "delta": fit.delta,
-                        "morisita_index": fit.index,
-                    }
-                )
-            )
-            report.add_summary(
-                **{
-                    f"Morisita slope p ({name})": fit.slope,
-                    f"dimension D = E + p ({name})": fit.dimension,
-                }
-            )
-    if curves:
-        report.add_table(
-            "morisita_curve",
-            pd.concat(curves, ignore_index=True),
-            "Morisita index I_delta per cell size delta = 1 / n_cells",
-        )
-        report.add_json(
-            "morisita_fit",
-            {
-                name: {
-                    "slope": f.slope,
-                    "slope_ci": list(f.slope_ci),
-                    "intercept": f.intercept,
-                    "rsquared": f.rsquared,
-                    "dimension": f.dimension,
-                }
-                for name, f in fits.items()
-            },
-            "least-squares fit ln I = c + p ln delta "
-            "(slope p, 95 % CI, R^2, D = E + p)",
-        )
 
-    sweeps = _sweeps(args, X, progress, report)
+def _morisita(args, X, report):
+    """Morisita curves and slopes of the epicentres (2-D) and hypocentres (3-D)."""
+    from skgeoclust.metrics import morisita_slope
+
+    fits = {}
+    curves = []
+    for name, cols, cells in (
+        ("2-D epicentres", X[:, :2], args.morisita_cells),
+        ("3-D hypocentres", X, args.morisita_cells_3d),
+    ):
+        # with --box the points are scaled by the box: the Morisita grid is
+        # the unit cube, not the points' own extent
+        boxed = args.box is not None and args.space == "unit-cube"
+        bounds = [[0.0] * cols.shape[1], [1.0] * cols.shape[1]] if boxed else None
+        try:
+            fit = morisita_slope(cols, cells, bounds=bounds)
+        except ValueError as exc:
+            report.add_note(f"Morisita slope of the {name} not fitted: {exc}")
+            continue
+        fits[name] = fit
+        curves.append(
+            pd.DataFrame(
+                {
+                    "points": name,
+                    "n_cells": np.asarray(cells)[: fit.delta.size],
+                    "delta": fit.delta,
+                    "morisita_index": fit.index,
+                }
+            )
+        )
+        report.add_summary(
+            **{
+                f"Morisita slope p ({name})": fit.slope,
+                f"dimension D = E + p ({name})": fit.dimension,
+            }
+        )
+    return fits, curves
+
+
+def _morisita_tables(fits, curves, report):
+    if not curves:
+        return
+    report.add_table(
+        "morisita_curve",
+        pd.concat(curves, ignore_index=True),
+        "Morisita index I_delta per cell size delta = 1 / n_cells",
+    )
+    report.add_json(
+        "morisita_fit",
+        {
+            name: {
+                "slope": f.slope,
+                "slope_ci": list(f.slope_ci),
+                "intercept": f.intercept,
+                "rsquared": f.rsquared,
+                "dimension": f.dimension,
+            }
+            for name, f in fits.items()
+        },
+        "least-squares fit ln I = c + p ln delta (slope p, 95 % CI, R^2, D = E + p)",
+    )
+
+
+def _sweep_tables(sweeps, report):
     for key, sweep in sweeps.items():
         algo = "DBSCAN" if key == "db" else "HDBSCAN"
         report.add_table(
@@ -386,120 +408,143 @@ def run(args, report, progress):
         )
         report.add_summary(**{f"{algo} partitions": int(sweep.labels_.shape[0])})
 
-    with progress.step("best partitions and ARI matrix"):
-        cands = _candidates(sweeps, args.n_clusters)
-        chosen = max(cands, key=lambda r: r["silhouette"]) if cands else None
-        labels_table = pd.DataFrame(
-            {
-                "row": np.arange(1, full.shape[0] + 1),
-                "lat": full[:, 0],
-                "lon": full[:, 1],
-                "depth_km": full[:, 2],
+
+def _choose(args, candidates, truth, report):
+    """The candidate with the highest silhouette (None, with a note, if none)."""
+    if not candidates:
+        what = (
+            f"with {args.n_clusters} clusters"
+            if args.n_clusters is not None
+            else "with two clusters or more"
+        )
+        report.add_note(
+            f"No partition {what} in the sweeps: widen the grids (--eps, "
+            "--min-samples, --min-cluster-size). Depth mixtures are fitted to all "
+            "events as one group."
+        )
+        return None
+    chosen = max(candidates, key=lambda r: r["silhouette"])
+    report.add_summary(
+        **{
+            "chosen partition": chosen["partition"],
+            "chosen: clusters": chosen["n_clusters"],
+            "chosen: silhouette": chosen["silhouette"],
+            "chosen: noise fraction": chosen["noise_fraction"],
+        }
+    )
+    if truth is not None:
+        from sklearn.metrics import adjusted_rand_score
+
+        report.add_summary(
+            **{
+                "chosen: ARI vs generated truth": adjusted_rand_score(
+                    truth, chosen["_labels"]
+                )
             }
         )
+    return chosen
 
-        def _full(values):  # labels of the clustered events on every input row
-            out = np.full(full.shape[0], -2, dtype=np.int64)
-            out[inside] = values
-            return out
 
-        if chosen is None:
-            what = (
-                f"with {args.n_clusters} clusters"
-                if args.n_clusters is not None
-                else "with two clusters or more"
-            )
-            report.add_note(
-                f"No partition {what} in the sweeps: widen the grids (--eps, "
-                "--min-samples, --min-cluster-size). Depth mixtures are fitted to all "
-                "events as one group."
-            )
-            labels = None
-        else:
-            labels = chosen["_labels"]
-            labels_table["label"] = _full(labels)
-            report.add_summary(
-                **{
-                    "chosen partition": chosen["partition"],
-                    "chosen: clusters": chosen["n_clusters"],
-                    "chosen: silhouette": chosen["silhouette"],
-                    "chosen: noise fraction": chosen["noise_fraction"],
-                }
-            )
-            if truth is not None:
-                report.add_summary(
-                    **{
-                        "chosen: ARI vs generated truth": adjusted_rand_score(
-                            truth, labels
-                        )
-                    }
-                )
-        if cands:
-            best = pd.DataFrame(
-                [{k: v for k, v in c.items() if k != "_labels"} for c in cands]
-            )
-            report.add_table(
-                "best_partitions",
-                best,
-                "partition with the highest silhouette for each number of clusters "
-                "and algorithm (name = algorithm and row of its sweep table)",
-            )
-            shown = sorted(cands, key=lambda r: -r["silhouette"])[:12]
-            shown = sorted(shown, key=lambda r: (r["algorithm"], r["n_clusters"]))
-            ari = adjusted_rand_matrix(
-                [c["_labels"] for c in shown], names=[c["partition"] for c in shown]
-            )
-            report.add_table(
-                "ari_matrix",
-                ari,
-                "Adjusted Rand Index between the best partitions (noise counts as "
-                "one more label)",
-                index=True,
-            )
-            for c in cands:
-                name = f"label_{c['partition'].replace(' ', '_')}"
-                labels_table[name] = _full(c["_labels"])
-        else:
-            ari = None
-        if truth is not None:
-            labels_table["true_label"] = _full(truth)
-        report.add_table(
-            "labels",
-            labels_table,
-            "every input event (row = 1-based data row of the input) with the label "
-            "of the chosen partition (-1 noise, -2 outside --box) and of every best "
-            "partition",
-            preview=10,
-        )
+def _best_partitions_tables(candidates, report):
+    """The best-partitions table and the ARI matrix of the twelve best of them."""
+    from skgeoclust.metrics import adjusted_rand_matrix
 
+    best = pd.DataFrame(
+        [{k: v for k, v in c.items() if k != "_labels"} for c in candidates]
+    )
+    report.add_table(
+        "best_partitions",
+        best,
+        "partition with the highest silhouette for each number of clusters "
+        "and algorithm (name = algorithm and row of its sweep table)",
+    )
+    shown = sorted(candidates, key=lambda r: -r["silhouette"])[:12]
+    shown = sorted(shown, key=lambda r: (r["algorithm"], r["n_clusters"]))
+    ari = adjusted_rand_matrix(
+        [c["_labels"] for c in shown], names=[c["partition"] for c in shown]
+    )
+    report.add_table(
+        "ari_matrix",
+        ari,
+        "Adjusted Rand Index between the best partitions (noise counts as "
+        "one more label)",
+        index=True,
+    )
+    return ari
+
+
+def _labels_table(events, candidates, chosen, report):
+    full = events.full
+    table = pd.DataFrame(
+        {
+            "row": np.arange(1, full.shape[0] + 1),
+            "lat": full[:, 0],
+            "lon": full[:, 1],
+            "depth_km": full[:, 2],
+        }
+    )
+    if chosen is not None:
+        table["label"] = events.on_every_row(chosen["_labels"])
+    for c in candidates:
+        name = f"label_{c['partition'].replace(' ', '_')}"
+        table[name] = events.on_every_row(c["_labels"])
+    if events.truth is not None:
+        table["true_label"] = events.on_every_row(events.truth)
+    report.add_table(
+        "labels",
+        table,
+        "every input event (row = 1-based data row of the input) with the label "
+        "of the chosen partition (-1 noise, -2 outside --box) and of every best "
+        "partition",
+        preview=10,
+    )
+
+
+def _depth_mixtures(args, depth, labels, report):
+    from skgeoclust.metrics import depth_mixtures
+
+    table = depth_mixtures(
+        depth,
+        labels,
+        n_components=args.depth_components,
+        random_state=args.random_state,
+    )
+    out = table.copy()
+    out["modes"] = [
+        " ".join(f"{m:.2f}" for m in np.atleast_1d(v)) for v in out["modes"]
+    ]
+    report.add_table(
+        "depth_mixtures",
+        out,
+        "mixture of normals fitted to the focal depths of each cluster of the "
+        "chosen partition: weights, means and sigmas in km (components by "
+        "decreasing weight), density modes in km",
+        index=True,
+    )
+    return table
+
+
+def run(args, report, progress):
+    """Run the report's steps; return the function that draws its figures."""
+    with progress.step("read catalog"):
+        events = _read_events(args, report)
+    _record_input(args, events, report)
+    with progress.step("Morisita index"):
+        fits, curves = _morisita(args, events.X, report)
+    _morisita_tables(fits, curves, report)
+    sweeps = _sweeps(args, events.X, progress, report)
+    _sweep_tables(sweeps, report)
+    with progress.step("best partitions and ARI matrix"):
+        candidates = _candidates(sweeps, args.n_clusters)
+        chosen = _choose(args, candidates, events.truth, report)
+        ari = _best_partitions_tables(candidates, report) if candidates else None
+        _labels_table(events, candidates, chosen, report)
+    labels = None if chosen is None else chosen["_labels"]
     with progress.step("depth mixtures"):
-        table = depth_mixtures(
-            depth,
-            labels,
-            n_components=args.depth_components,
-            random_state=args.random_state,
-        )
-        out = table.copy()
-        out["modes"] = [
-            " ".join(f"{m:.2f}" for m in np.atleast_1d(v)) for v in out["modes"]
-        ]
-        report.add_table(
-            "depth_mixtures",
-            out,
-            "mixture of normals fitted to the focal depths of each cluster of the "
-            "chosen partition: weights, means and sigmas in km (components by "
-            "decreasing weight), density modes in km",
-            index=True,
-        )
-
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, fits, sweeps, ari, catalog, labels, table, chosen)
+        table = _depth_mixtures(args, events.catalog[:, 2], labels, report)
+    return partial(
+        _figures, report, fits, sweeps, ari, events.catalog, labels, table, chosen
+    )
 
 
 def _figures(report, fits, sweeps, ari, catalog, labels, table, chosen):

@@ -1,6 +1,7 @@
 """``skgeoclust stream``: mini-batch k-means over shards read one batch at a time."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pandas as pd
 
 from skgeoclust.cli._common import add_catalog_options, add_common_options, generate
 from skgeoclust.cli._io import CATALOG_SUFFIXES, InputFileError, read_catalog_from_args
-from skgeoclust.cli._report import have_matplotlib, new_figure
+from skgeoclust.cli._report import new_figure, set_map_extent
 from skgeoclust.geometry import EARTH_RADIUS_KM
 
 HELP = "streaming mini-batch k-means over .npy/Parquet shards or a catalog"
@@ -171,7 +172,7 @@ def _source(args, report):
 
 
 def run(args, report, progress):
-    """Run the report."""
+    """Run the report's steps; return the function that draws its figures."""
     from skgeoclust.cluster import StreamingMiniBatchKMeans
 
     with progress.step("open the input"):
@@ -253,14 +254,7 @@ def run(args, report, progress):
         )
         report.add_json("timings", model.timings_, "seconds per phase of the fit")
 
-    with progress.step("figures"):
-        if not have_matplotlib():
-            report.add_note(
-                "Figures skipped: matplotlib is not installed "
-                "(pip install 'skgeoclust[plot]')."
-            )
-            return
-        _figures(report, source, labels, model, sizes, ecef, names)
+    return partial(_figures, report, source, labels, model, sizes, ecef, names)
 
 
 def _sample(source, labels, size=20000):
@@ -280,37 +274,22 @@ def _figures(report, source, labels, model, sizes, ecef, names):
     fig, (ax1, ax2) = new_figure(
         1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [1.6, 1]}
     )
+    by_cluster = {"c": lab % 20, "cmap": "tab20", "vmin": 0, "vmax": 19, "s": 2}
     if ecef:
         lat, lon, _ = _geographic(X)
         clat, clon, _ = _geographic(model.cluster_centers_)
         ax1.scatter(
-            lon,
-            lat,
-            c=lab % 20,
-            cmap="tab20",
-            vmin=0,
-            vmax=19,
-            s=2,
-            label="events (sample), coloured by cluster",
+            lon, lat, **by_cluster, label="events (sample), coloured by cluster"
         )
         ax1.scatter(clon, clat, marker="x", color="k", s=25, label="cluster centres")
         ax1.set_xlabel("longitude (deg)")
         ax1.set_ylabel("latitude (deg)")
-        if np.ptp(lon) > 90 or np.ptp(lat) > 60:  # a global catalog: whole map
-            ax1.set_xlim(-180, 180)
-            ax1.set_ylim(-90, 90)
-            ax1.set_aspect("equal")
-        else:
-            ax1.set_aspect(1.0 / max(np.cos(np.deg2rad(np.mean(lat))), 0.2))
+        set_map_extent(ax1, lat, lon)
     else:
         ax1.scatter(
             X[:, 0],
             X[:, 1] if X.shape[1] > 1 else np.zeros(len(X)),
-            c=lab % 20,
-            cmap="tab20",
-            vmin=0,
-            vmax=19,
-            s=2,
+            **by_cluster,
             label="rows (sample), coloured by cluster",
         )
         c = model.cluster_centers_

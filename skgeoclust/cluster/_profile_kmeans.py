@@ -19,14 +19,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skgeoclust._kernels.kmeans import accumulate_cluster_sums
 from skgeoclust.cluster._kmeans_core import assign, farthest_rows, lloyd_centers
 from skgeoclust.cluster._knee import box_smooth, knee_point
-from skgeoclust.utils import check_distance_range
 from skgeoclust.utils._seeds import integer_seed
-from skgeoclust.utils._validation import naming_conversion_errors
+from skgeoclust.utils._validation import validate_profile_data
 
 
 class _KMeansResult(NamedTuple):
@@ -334,10 +333,7 @@ class ProfileKMeans(
         self : ProfileKMeans
             Fitted estimator.
         """
-        with naming_conversion_errors("X (profiles)"):
-            X = validate_data(self, X, dtype=[np.float64, np.float32])
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        check_distance_range(X)
+        X = validate_profile_data(self, X, reset=True)
         n_samples = X.shape[0]
         seed = integer_seed(self.random_state)
         if self.n_clusters is not None:
@@ -419,9 +415,7 @@ class ProfileKMeans(
             Cluster index of each profile.
         """
         check_is_fitted(self)
-        with naming_conversion_errors("X (profiles)"):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_distance_range(X)
+        X = validate_profile_data(self, X, reset=False)
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self.metric == "euclidean":
             # The kernel that labelled the training profiles: predict(X) == labels_.
@@ -442,9 +436,7 @@ class ProfileKMeans(
         distances : ndarray of shape (n_samples, `n_clusters_`)
         """
         check_is_fitted(self)
-        with naming_conversion_errors("X (profiles)"):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_distance_range(X)
+        X = validate_profile_data(self, X, reset=False)
         return self._transform(np.asarray(X, dtype=np.float64))
 
     def score(self, X, y=None):

@@ -10,13 +10,12 @@ from minisom import MiniSom
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skgeoclust._kernels.som import train_online
 from skgeoclust.cluster._kmeans_core import nearest_two
-from skgeoclust.utils import check_distance_range
 from skgeoclust.utils._seeds import integer_seed
-from skgeoclust.utils._validation import naming_conversion_errors
+from skgeoclust.utils._validation import validate_profile_data
 
 #: minisom's rectangular topographic-error threshold (diagonal neighbours count as
 #: adjacent).
@@ -235,10 +234,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
         self : ProfileSOM
             Fitted estimator.
         """
-        with naming_conversion_errors("X (profiles)"):
-            X = validate_data(self, X, dtype=[np.float64, np.float32])
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        check_distance_range(X)
+        X = validate_profile_data(self, X, reset=True)
         n_samples, n_features = X.shape
         grid_x, grid_y = _grid_shape(self.grid_size, n_samples)
         if self.init == "pca" and n_features < 2:
@@ -336,9 +332,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
             Cluster of each profile.
         """
         check_is_fitted(self)
-        with naming_conversion_errors("X (profiles)"):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_distance_range(X)
+        X = validate_profile_data(self, X, reset=False)
         node_labels = self.node_labels_.ravel()
         populated = np.flatnonzero(node_labels >= 0)
         flat = self.codebook_.reshape(-1, self.codebook_.shape[-1])
@@ -359,9 +353,7 @@ class ProfileSOM(ClusterMixin, BaseEstimator):
             Mean Euclidean distance, in the units of the profiles.
         """
         check_is_fitted(self)
-        with naming_conversion_errors("X (profiles)"):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_distance_range(X)
+        X = validate_profile_data(self, X, reset=False)
         flat = self.codebook_.reshape(-1, self.codebook_.shape[-1])
         return float(np.mean(_winners(X, flat).distance))
 

@@ -35,6 +35,7 @@ from skgeoclust.cluster._streaming_steps import (
     _BLOCK_ROWS,
     DEFAULT_INIT_SIZE,
     _batch_flags,
+    _check_block_finite,
     _check_finite,
     _check_range,
     _distances,
@@ -46,7 +47,6 @@ from skgeoclust.cluster._streaming_steps import (
     _Progress,
     _raise_nonfinite,
     _transform_block,
-    _where,
 )
 from skgeoclust.streams._sources import (
     ArraySource,
@@ -370,13 +370,7 @@ default="k-means++"
             pick = np.sort(rng.choice(n_train, size=size, replace=False))
         parts, n_got, train_row = [], 0, 0
         for b0, row0, block in _iter_blocks(source, bs, dtype):
-            bad = first_nonfinite_row(block)
-            if bad >= 0:
-                raise ValueError(
-                    f"{source!r}, {_where(b0, row0, bs, bad)}"
-                    f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
-                    "or drop it before clustering (every row must get a label)."
-                )
+            _check_block_finite(source, b0, row0, bs, block)
             flags = _batch_flags(is_test, b0, block.shape[0], bs)
             train = block if flags is None else block[~flags]
             if pick is None:
@@ -399,13 +393,7 @@ default="k-means++"
         train_inertia = test_inertia = 0.0
         far = FarthestRows(k, d)
         for b0, row0, block in _iter_blocks(source, bs, dtype):
-            bad = first_nonfinite_row(block)
-            if bad >= 0:
-                raise ValueError(
-                    f"{source!r}, {_where(b0, row0, bs, bad)}"
-                    f"{source.row_origin(row0 + bad)} contains NaN or infinity; clean "
-                    "or drop it before clustering (every row must get a label)."
-                )
+            _check_block_finite(source, b0, row0, bs, block)
             labels, min_sq, _ = assign(block, centers, numba_threads(self.n_jobs))
             if labels_out is not None:
                 labels_out[row0 : row0 + block.shape[0]] = labels
@@ -754,7 +742,9 @@ default="k-means++"
             batch = np.ascontiguousarray(batch, dtype=centers.dtype)
             bad = first_nonfinite_row(batch)
             if bad >= 0:
-                _raise_nonfinite(row + bad, repr(source), source.row_origin(row + bad))
+                _raise_nonfinite(
+                    f"{source!r}: row {row + bad}{source.row_origin(row + bad)}"
+                )
             _check_range(batch, repr(source), row, source.row_origin)
             row += batch.shape[0]
             yield assign(batch, centers, n_threads).labels

@@ -25,10 +25,11 @@ def _float_dtype(dtype):
     return np.float32 if np.dtype(dtype) == np.float32 else np.float64
 
 
-def _raise_nonfinite(row, where, origin=""):
+def _raise_nonfinite(row_text):
+    """Refuse the NaN/inf row that ``row_text`` names (source, batch, row, origin)."""
     raise ValueError(
-        f"{where}: row {row}{origin} contains NaN or infinity; clean or drop it "
-        "before clustering (every row must get a label)."
+        f"{row_text} contains NaN or infinity; clean or drop it before clustering "
+        "(every row must get a label)."
     )
 
 
@@ -56,7 +57,7 @@ def _check_range(X, where, row_offset=0, origin=None):
 def _check_finite(X, where, row_offset=0):
     bad = first_nonfinite_row(X)
     if bad >= 0:
-        _raise_nonfinite(row_offset + bad, where)
+        _raise_nonfinite(f"{where}: row {row_offset + bad}")
     _check_range(X, where, row_offset)
 
 
@@ -146,7 +147,7 @@ class _MiniBatchState:
             self.to_reassign,
         )
         if bad >= 0:  # the kernel wrote nothing
-            _raise_nonfinite(row_offset + bad, where())
+            _raise_nonfinite(f"{where()}: row {row_offset + bad}")
         # Periodic random reassignment of small centres, as in scikit-learn: every
         # 10 * n_clusters rows, or at once when a centre has never been fed.
         self.n_since_reassign += n
@@ -188,7 +189,9 @@ class _MiniBatchState:
             counters[2] = 0
             if status == 2:
                 row = row0 + bad
-                _raise_nonfinite(row, where(stop), origin(row) if origin else "")
+                _raise_nonfinite(
+                    f"{where(stop)}: row {row}{origin(row) if origin else ''}"
+                )
             if status == 0:
                 return
             lo = stop * batch_size
@@ -266,3 +269,13 @@ def _batch_flags(is_test, b0, n_rows, batch_size):
 
 def _where(b0, row0, batch_size, row):
     return f"batch {b0 + row // batch_size}, source row {row0 + row}"
+
+
+def _check_block_finite(source, b0, row0, batch_size, block):
+    """Refuse a block of ``source`` (batch ``b0``, row ``row0``) with a NaN/inf row."""
+    bad = first_nonfinite_row(block)
+    if bad >= 0:
+        _raise_nonfinite(
+            f"{source!r}, {_where(b0, row0, batch_size, bad)}"
+            f"{source.row_origin(row0 + bad)}"
+        )

@@ -8,8 +8,8 @@ import numpy as np
 
 from skgeoclust.cluster._knee import box_smooth
 from skgeoclust.cluster._profile_kmeans import ProfileKMeans
-from skgeoclust.cluster._profile_results import ProfileClusteringResult
 from skgeoclust.cluster._profile_som import ProfileSOM
+from skgeoclust.compat._profile_results import ProfileClusteringResult
 from skgeoclust.preprocessing import extract_profiles
 from skgeoclust.preprocessing._profiles import (
     _check_profile_matrix_fits,

@@ -99,6 +99,12 @@ def unit_vectors_to_latlon(xyz):
     -------
     lat, lon : ndarray of shape (n,)
         Degrees, longitude in [-180, 180].
+
+    Examples
+    --------
+    >>> from skgeoclust.geometry import unit_vectors_to_latlon
+    >>> unit_vectors_to_latlon([[0.0, 2.0, 0.0], [-1.0, 0.0, 1.0]])
+    (array([ 0., 45.]), array([ 90., 180.]))
     """
     xyz = np.asarray(xyz, dtype=np.float64)
     x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
@@ -252,6 +258,13 @@ def local_km_to_geodetic(east, north, ref_lat, ref_lon, *, radius_km=EARTH_RADIU
     -------
     lat, lon : ndarray of shape (n,)
         Degrees, longitude in [-180, 180).
+
+    Examples
+    --------
+    >>> from skgeoclust.geometry import local_km_to_geodetic
+    >>> lat, lon = local_km_to_geodetic([111.195, 0.0], [0.0, 111.195], 0.0, 0.0)
+    >>> lat.round(3) + 0.0, lon.round(3) + 0.0
+    (array([0., 1.]), array([1., 0.]))
     """
     east = np.asarray(east, dtype=np.float64)
     north = np.asarray(north, dtype=np.float64)
@@ -286,6 +299,16 @@ def spherical_mean(lat, lon, weights=None):
     lat, lon : float
         Degrees. When the mean vector vanishes (points spread evenly over the
         sphere) the first point is returned.
+
+    Examples
+    --------
+    Two epicentres either side of the antimeridian average to it (the mean of
+    their longitudes would be 0):
+
+    >>> from skgeoclust.geometry import spherical_mean
+    >>> lat, lon = spherical_mean([10.0, 10.0], [179.0, -179.0])
+    >>> round(lat, 3), round(lon, 3)
+    (10.001, 180.0)
     """
     xyz = latlon_to_unit_vectors(lat, lon)
     mean = np.average(xyz, axis=0, weights=weights)

@@ -9,9 +9,6 @@ from joblib import Parallel, delayed, effective_n_jobs
 from skgeoclust._kernels.silhouette import silhouette_samples_batch
 from skgeoclust.metrics._sweep_metrics import SWEEP_METRICS
 
-#: Distance metrics of the silhouette kernel (the sweep kernels' metrics).
-SILHOUETTE_METRICS = SWEEP_METRICS
-
 #: How noise samples (label -1) enter the scores.
 NOISE_OPTIONS = {"cluster", "exclude", "zero"}
 

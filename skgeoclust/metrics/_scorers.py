@@ -7,10 +7,10 @@ from sklearn.utils import check_array
 
 from skgeoclust.metrics._partition_scores import (
     NOISE_OPTIONS,
-    SILHOUETTE_METRICS,
     ch_db_scores,
     silhouette_batch,
 )
+from skgeoclust.metrics._sweep_metrics import SWEEP_METRICS
 
 _SCORES = {
     # name: (sign so that greater is better, worst value of the signed score)
@@ -187,9 +187,9 @@ class ClusteringScorer:
             raise ValueError(
                 f"noise must be one of {sorted(NOISE_OPTIONS)}, got {noise!r}."
             )
-        if metric not in SILHOUETTE_METRICS:
+        if metric not in SWEEP_METRICS:
             raise ValueError(
-                f"metric must be one of {sorted(SILHOUETTE_METRICS)}, got {metric!r}."
+                f"metric must be one of {sorted(SWEEP_METRICS)}, got {metric!r}."
             )
         if labels_from not in LABELS_FROM:
             raise ValueError(

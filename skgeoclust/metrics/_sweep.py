@@ -21,7 +21,6 @@ from skgeoclust._kernels.dbscan import (
 )
 from skgeoclust.metrics._partition_scores import (
     NOISE_OPTIONS,
-    SILHOUETTE_METRICS,
     ch_db_scores,
     silhouette_batch,
 )
@@ -313,7 +312,7 @@ class ClusterSweep(BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
         "param_grid": [dict, list],
-        "metric": [StrOptions(set(SILHOUETTE_METRICS))],
+        "metric": [StrOptions(set(SWEEP_METRICS))],
         "noise": [StrOptions(NOISE_OPTIONS)],
         "method": [StrOptions({"auto", "naive"})],
         "n_jobs": [Integral, None],

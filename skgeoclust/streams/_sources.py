@@ -252,7 +252,24 @@ def _open_shard(path):
         raise ValueError(f"shard {path!r} cannot be read: {exc}.") from exc
 
 
-class NpyShardSource(BatchSource):
+class _FileSource(BatchSource):
+    """A source read file by file from ``paths``, ``_file_rows[i]`` rows in file
+    ``i``."""
+
+    #: What one file is called in messages.
+    _file_kind = "file"
+
+    def row_origin(self, row):
+        """File and row in it of source row ``row`` (see BatchSource)."""
+        ends = np.cumsum(self._file_rows)
+        i = int(np.searchsorted(ends, row, side="right"))
+        if i >= len(self.paths):
+            return ""
+        first = int(ends[i - 1]) if i else 0
+        return f" (row {row - first} of {self._file_kind} {self.paths[i]!r}, 0-based)"
+
+
+class NpyShardSource(_FileSource):
     """Batches from a sequence of ``.npy`` shards, read through memory maps.
 
     Each shard is a 2-D array; all shards share the number of columns. Only one
@@ -279,9 +296,11 @@ class NpyShardSource(BatchSource):
     [0.0, 1.0, 2.0]
     """
 
+    _file_kind = "shard"
+
     def __init__(self, paths):
         self.paths = _expand_paths(paths, ".npy")
-        self._shard_rows = []
+        self._file_rows = []
         dtypes = set()
         n_features = None
         for path in self.paths:
@@ -297,18 +316,14 @@ class NpyShardSource(BatchSource):
                     f"{self.paths[0]!r} has {n_features}."
                 )
             dtypes.add(arr.dtype)
-            self._shard_rows.append(int(arr.shape[0]))
+            self._file_rows.append(int(arr.shape[0]))
             del arr
-        self.n_rows = int(sum(self._shard_rows))
+        self.n_rows = int(sum(self._file_rows))
         self.n_features = int(n_features)
         self.dtype = np.result_type(*dtypes)
 
     def __repr__(self):
         return f"NpyShardSource({len(self.paths)} shards, shape={self.shape})"
-
-    def row_origin(self, row):
-        """Shard file and row in it of source row ``row`` (see BatchSource)."""
-        return _row_in_file(self.paths, self._shard_rows, row, "shard")
 
     def _iter_blocks(self):
         for path in self.paths:
@@ -318,16 +333,7 @@ class NpyShardSource(BatchSource):
             del arr
 
 
-def _row_in_file(paths, rows_per_file, row, what):
-    ends = np.cumsum(rows_per_file)
-    i = int(np.searchsorted(ends, row, side="right"))
-    if i >= len(paths):
-        return ""
-    first = int(ends[i - 1]) if i else 0
-    return f" (row {row - first} of {what} {paths[i]!r}, 0-based)"
-
-
-class ParquetSource(BatchSource):
+class ParquetSource(_FileSource):
     """Batches from Parquet files, with column selection (needs ``pyarrow``).
 
     Choosing ``columns`` is how "dynamic features only" or "dynamic + static
@@ -358,6 +364,8 @@ class ParquetSource(BatchSource):
     >>> source.shape, next(source.iter_batches(2)).ravel().tolist()
     ((3, 1), [10.0, 20.0])
     """
+
+    _file_kind = "Parquet file"
 
     def __init__(self, paths, columns=None, dtype=np.float64, read_rows=65536):
         import pyarrow as pa
@@ -419,10 +427,6 @@ class ParquetSource(BatchSource):
 
     def __repr__(self):
         return f"ParquetSource({len(self.paths)} files, columns={self.columns})"
-
-    def row_origin(self, row):
-        """Parquet file and row in it of source row ``row`` (see BatchSource)."""
-        return _row_in_file(self.paths, self._file_rows, row, "Parquet file")
 
     def _iter_blocks(self):
         import pyarrow.parquet as pq

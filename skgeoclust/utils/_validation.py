@@ -171,6 +171,15 @@ def naming_conversion_errors(name):
         raise ValueError(f"{name} must hold numbers: {exc}") from exc
 
 
+def _first_nonfinite(X):
+    """(row, column, "NaN" or "infinity") of the first non-finite value, or None."""
+    finite = np.isfinite(X)
+    if finite.all():
+        return None
+    row, col = np.argwhere(~finite)[0]
+    return row, col, "NaN" if np.isnan(X[row, col]) else "infinity"
+
+
 def check_finite_rows(X, *, name="X"):
     """Raise a ValueError naming the row and column of the first NaN or infinity.
 
@@ -181,10 +190,9 @@ def check_finite_rows(X, *, name="X"):
     name : str, default="X"
         Name used in the message.
     """
-    finite = np.isfinite(X)
-    if not finite.all():
-        row, col = np.argwhere(~finite)[0]
-        kind = "NaN" if np.isnan(X[row, col]) else "infinity"
+    bad = _first_nonfinite(X)
+    if bad is not None:
+        row, col, kind = bad
         raise ValueError(
             f"{name} contains {kind} at row {row}, column {col} (0-based); every "
             "value must be finite."
@@ -269,10 +277,9 @@ def check_catalog_values(X, *, column_names=None):
     """
     names = list(column_names) if column_names is not None else ["lat", "lon", "depth"]
     X = np.array(X, dtype=np.float64, copy=True)
-    finite = np.isfinite(X)
-    if not finite.all():
-        row, col = np.argwhere(~finite)[0]
-        kind = "NaN" if np.isnan(X[row, col]) else "infinity"
+    bad = _first_nonfinite(X)
+    if bad is not None:
+        row, col, kind = bad
         raise ValueError(
             f"Input catalog contains {kind} in column {names[col]!r} at row {row} "
             f"(0-based); every value must be finite."
@@ -435,3 +442,32 @@ def validate_catalog_data(estimator, X, *, reset):
         )
     names = getattr(estimator, "feature_names_in_", None)
     return check_catalog_values(X, column_names=names)
+
+
+def validate_profile_data(estimator, X, *, reset):
+    """``validate_data`` for the profile estimators (float64 or float32 rows).
+
+    Conversion errors name ``X (profiles)``; values whose squared distances
+    overflow are refused by :func:`check_distance_range`. Fitting
+    (``reset=True``) converts the profiles to C-contiguous float64 before that
+    check; new profiles keep their dtype.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The estimator being fitted or applied.
+    X : array-like of shape (n_samples, n_features)
+        Profiles, one per row.
+    reset : bool
+        True in ``fit``, False in ``predict``/``transform``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+    """
+    with naming_conversion_errors("X (profiles)"):
+        X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
+    if reset:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+    check_distance_range(X)
+    return X

@@ -97,33 +97,13 @@ def test_seismicity_csv_with_mapped_columns(tmp_path, capsys):
         }
     ).to_csv(path, index=False)
     status, _out, err = _run(
-        [
-            "seismicity",
-            "-i",
-            str(path),
-            "-o",
-            str(tmp_path / "r"),
-            "--lat-col",
-            "LAT_DEG",
-            "--lon-col",
-            "LON_DEG",
-            "--depth-col",
-            "dep_m",
-            "--depth-unit",
-            "m",
-            "--eps",
-            "0.1",
-            "--min-samples",
-            "10",
-            "--algorithms",
-            "dbscan",
-            "--morisita-cells",
-            "2:10",
-            "--morisita-cells-3d",
-            "2:5",
-        ],
+        ["seismicity", "-i", str(path), "-o", str(tmp_path / "r"),
+         "--lat-col", "LAT_DEG", "--lon-col", "LON_DEG", "--depth-col", "dep_m",
+         "--depth-unit", "m", "--eps", "0.1", "--min-samples", "10",
+         "--algorithms", "dbscan", "--morisita-cells", "2:10",
+         "--morisita-cells-3d", "2:5"],
         capsys,
-    )
+    )  # fmt: skip
     assert status == 0, err
     labels = pd.read_csv(tmp_path / "r" / "labels.csv")
     np.testing.assert_allclose(labels["depth_km"], X[:, 2])
@@ -132,24 +112,11 @@ def test_seismicity_csv_with_mapped_columns(tmp_path, capsys):
 
 def test_no_partition_found_is_reported(tmp_path, capsys):
     status, _, err = _run(
-        [
-            "seismicity",
-            *SMALL_SEISMICITY[:4],
-            "--eps",
-            "0.001",
-            "--min-samples",
-            "50",
-            "--algorithms",
-            "dbscan",
-            "--morisita-cells",
-            "2:10",
-            "--morisita-cells-3d",
-            "2:5",
-            "-o",
-            str(tmp_path),
-        ],
+        ["seismicity", *SMALL_SEISMICITY[:4], "--eps", "0.001", "--min-samples", "50",
+         "--algorithms", "dbscan", "--morisita-cells", "2:10",
+         "--morisita-cells-3d", "2:5", "-o", str(tmp_path)],
         capsys,
-    )
+    )  # fmt: skip
     assert status == 0, err
     summary = _check_report(tmp_path)
     assert any("No partition" in note for note in summary["notes"])
@@ -172,18 +139,10 @@ def test_faults_generated_and_xyz(tmp_path, capsys):
     path = tmp_path / "xyz.csv"
     events[["east_km", "north_km", "depth_km"]].to_csv(path, index=False)
     status, _, err = _run(
-        [
-            "faults",
-            "-i",
-            str(path),
-            "--xyz-cols",
-            "east_km,north_km,depth_km",
-            "-o",
-            str(tmp_path / "b"),
-            "-q",
-        ],
+        ["faults", "-i", str(path), "--xyz-cols", "east_km,north_km,depth_km",
+         "-o", str(tmp_path / "b"), "-q"],
         capsys,
-    )
+    )  # fmt: skip
     assert status == 0, err
     again = pd.read_csv(tmp_path / "b" / "fault_planes.csv")
     np.testing.assert_allclose(
@@ -219,19 +178,10 @@ def test_faults_without_any_plane_reports_a_background_model(tmp_path, capsys, c
 
 def test_kmedoids_generated_and_csv_without_depth(tmp_path, capsys):
     status, _, err = _run(
-        [
-            "kmedoids",
-            "--n-samples",
-            "400",
-            "--n-clusters-true",
-            "10",
-            "--max-span-km",
-            "80",
-            "-o",
-            str(tmp_path / "a"),
-        ],
+        ["kmedoids", "--n-samples", "400", "--n-clusters-true", "10",
+         "--max-span-km", "80", "-o", str(tmp_path / "a")],
         capsys,
-    )
+    )  # fmt: skip
     assert status == 0, err
     _check_report(tmp_path / "a")
     clusters = pd.read_csv(tmp_path / "a" / "clusters.csv")
@@ -259,7 +209,7 @@ def test_profiles_generated(tmp_path, capsys):
         cmap = pd.read_csv(tmp_path / f"cluster_map_{key}.csv")
         assert cmap["cluster"].between(1, k).all()
         assert (tmp_path / f"profiles_{key}.png").exists()
-    from skgeoclust.cluster import ProfileClusteringResult
+    from skgeoclust.compat import ProfileClusteringResult
 
     res = ProfileClusteringResult.load(tmp_path / "result_kmeans.npz")
     assert res.n_clusters == k
@@ -273,24 +223,13 @@ def test_profiles_npz_and_netcdf(tmp_path, capsys):
     # axes in another order and m/s: the reader reorders and converts
     np.savez(npz, latitude=lat, longitude=lon, z=depth,
              vs=np.transpose(vs, (1, 2, 0)) * 1000)  # fmt: skip
-    status, _, err = _run(
-        [
-            "profiles",
-            "-i",
-            str(npz),
-            "--velocity-unit",
-            "m/s",
-            "--n-clusters",
-            "3",
-            "--method",
-            "kmeans",
-            "-o",
-            str(tmp_path / "a"),
-            "-q",
-        ],
-        capsys,
-    )
-    assert status == 0, err
+
+    def run_profiles(path, out, *options):
+        argv = ["-i", str(path), "--n-clusters", "3", *options, "-o", str(out), "-q"]
+        status, _, err = _run(["profiles", *argv], capsys)
+        assert status == 0, err
+
+    run_profiles(npz, tmp_path / "a", "--velocity-unit", "m/s", "--method", "kmeans")
     summary = _check_report(tmp_path / "a")
     assert summary["summary"]["excluded grid nodes"] > 0  # NaN profiles reported
     assert (tmp_path / "a" / "excluded_nodes.csv").exists()
@@ -300,24 +239,7 @@ def test_profiles_npz_and_netcdf(tmp_path, capsys):
         {"vs": (("depth", "lat", "lon"), vs)},
         coords={"depth": depth, "lat": lat, "lon": lon},
     ).to_netcdf(nc, engine="scipy")
-    status, _, err = _run(
-        [
-            "profiles",
-            "-i",
-            str(nc),
-            "--n-clusters",
-            "3",
-            "--method",
-            "som",
-            "--som-iterations",
-            "1000",
-            "-o",
-            str(tmp_path / "b"),
-            "-q",
-        ],
-        capsys,
-    )
-    assert status == 0, err
+    run_profiles(nc, tmp_path / "b", "--method", "som", "--som-iterations", "1000")
     assert len(pd.read_csv(tmp_path / "b" / "cluster_map_som.csv")) == len(
         pd.read_csv(tmp_path / "a" / "cluster_map_kmeans.csv")
     )
@@ -325,23 +247,10 @@ def test_profiles_npz_and_netcdf(tmp_path, capsys):
 
 def test_stream_generated_shards(tmp_path, capsys):
     status, _, err = _run(
-        [
-            "stream",
-            "--n-samples",
-            "3000",
-            "--n-shards",
-            "3",
-            "--n-clusters",
-            "5",
-            "--n-clusters-true",
-            "5",
-            "--batch-size",
-            "256",
-            "-o",
-            str(tmp_path),
-        ],
+        ["stream", "--n-samples", "3000", "--n-shards", "3", "--n-clusters", "5",
+         "--n-clusters-true", "5", "--batch-size", "256", "-o", str(tmp_path)],
         capsys,
-    )
+    )  # fmt: skip
     assert status == 0, err
     _check_report(tmp_path)
     labels = np.load(tmp_path / "labels.npy")

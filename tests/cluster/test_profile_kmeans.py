@@ -15,30 +15,12 @@ from tslearn.clustering import TimeSeriesKMeans
 
 from skgeoclust.cluster import ProfileKMeans
 from skgeoclust.cluster._knee import box_smooth, knee_point
-from skgeoclust.datasets import make_velocity_model
 from skgeoclust.preprocessing import extract_profiles
 
 
-def _provinces(n_provinces=4, random_state=0, n_lat=20, n_lon=25, n_depth=31):
-    lat, lon, depth, model, prov = make_velocity_model(
-        n_lat, n_lon, n_depth, n_provinces=n_provinces, random_state=random_state
-    )
-    p = extract_profiles(lat, lon, depth, model)
-    return p.X, prov[p.lat_index, p.lon_index]
-
-
 # -- results by hand --------------------------------------------------------------
-def test_toy_two_groups():
-    X = np.array(
-        [
-            [4.0, 4.5, 4.6],
-            [4.1, 4.5, 4.7],
-            [3.0, 3.5, 4.4],
-            [3.1, 3.4, 4.4],
-            [3.0, 3.6, 4.5],
-            [4.0, 4.4, 4.6],
-        ]
-    )
+def test_toy_two_groups(two_profile_groups):
+    X = two_profile_groups
     km = ProfileKMeans(2, random_state=0).fit(X)
     a, b = km.labels_[0], km.labels_[2]
     assert_array_equal(km.labels_, [a, a, b, b, b, a])
@@ -71,8 +53,8 @@ def test_box_smooth_matches_seisgo_for_width_3():
 
 # -- equivalence with tslearn and kneed ------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_same_partition_as_tslearn_euclidean(seed):
-    X, truth = _provinces(4, random_state=seed)
+def test_same_partition_as_tslearn_euclidean(seed, province_profiles):
+    X, truth = province_profiles(4, random_state=seed, n_lat=20, n_lon=25)
     ours = ProfileKMeans(4, random_state=seed).fit(X)
     ts = TimeSeriesKMeans(4, random_state=seed).fit(X[:, :, None])
     assert adjusted_rand_score(ours.labels_, ts.labels_) == 1.0
@@ -101,8 +83,10 @@ def test_knee_point_agrees_with_kneed(drops, decay):
 
 
 @pytest.mark.parametrize("n_provinces", [3, 4, 5])
-def test_auto_k_picks_the_province_count(n_provinces):
-    X, truth = _provinces(n_provinces, random_state=n_provinces, n_lat=14, n_lon=16)
+def test_auto_k_picks_the_province_count(n_provinces, province_profiles):
+    X, truth = province_profiles(
+        n_provinces, random_state=n_provinces, n_lat=14, n_lon=16
+    )
     km = ProfileKMeans(
         None, n_clusters_range=range(2, 12), n_init=10, random_state=0
     ).fit(X)
@@ -113,8 +97,8 @@ def test_auto_k_picks_the_province_count(n_provinces):
     assert_array_equal(km.n_clusters_range_, np.arange(2, 12))
 
 
-def test_refit_with_a_fixed_k_drops_the_previous_curve():
-    X, _ = _provinces(3, random_state=3, n_lat=8, n_lon=9)
+def test_refit_with_a_fixed_k_drops_the_previous_curve(province_profiles):
+    X, _ = province_profiles(3, random_state=3, n_lat=8, n_lon=9)
     km = ProfileKMeans(None, n_clusters_range=range(2, 6), random_state=0).fit(X)
     assert km.distortions_.shape == (4,)
     km.set_params(n_clusters=2).fit(X)
@@ -123,9 +107,9 @@ def test_refit_with_a_fixed_k_drops_the_previous_curve():
     assert km.n_clusters_ == 2
 
 
-def test_auto_k_with_smoothing_matches_seisgo_evaluation():
+def test_auto_k_with_smoothing_matches_seisgo_evaluation(province_profiles):
     kneed = pytest.importorskip("kneed")
-    X, _ = _provinces(4, random_state=4, n_lat=14, n_lon=16)
+    X, _ = province_profiles(4, random_state=4, n_lat=14, n_lon=16)
     ks = np.arange(2, 12)
     km = ProfileKMeans(None, n_clusters_range=ks, knee_smoothing=3, random_state=0).fit(
         X
@@ -145,8 +129,8 @@ def test_auto_k_with_smoothing_matches_seisgo_evaluation():
     assert km.n_clusters_ == seisgo
 
 
-def test_dtw_delegates_to_tslearn():
-    X, _ = _provinces(3, random_state=1, n_lat=6, n_lon=7, n_depth=12)
+def test_dtw_delegates_to_tslearn(province_profiles):
+    X, _ = province_profiles(3, random_state=1, n_lat=6, n_lon=7, n_depth=12)
     ours = ProfileKMeans(3, metric="dtw", max_iter=5, random_state=0).fit(X)
     ts = TimeSeriesKMeans(3, metric="dtw", max_iter=5, random_state=0).fit(
         X[:, :, None]
@@ -165,15 +149,15 @@ def test_dtw_delegates_to_tslearn():
     assert_array_equal(soft.predict(X), soft.labels_)
 
 
-def test_float32_and_float64_agree():
-    X, _ = _provinces()
+def test_float32_and_float64_agree(province_profiles):
+    X, _ = province_profiles(n_lat=20, n_lon=25)
     a = ProfileKMeans(4, random_state=0).fit(X)
     b = ProfileKMeans(4, random_state=0).fit(X.astype(np.float32))
     assert_array_equal(a.labels_, b.labels_)
 
 
-def test_pickle_and_predict_equals_labels():
-    X, _ = _provinces()
+def test_pickle_and_predict_equals_labels(province_profiles):
+    X, _ = province_profiles(n_lat=20, n_lon=25)
     km = pickle.loads(pickle.dumps(ProfileKMeans(4, n_init=3, random_state=2).fit(X)))
     assert_array_equal(km.predict(X), km.labels_)
     assert km.get_feature_names_out().tolist() == [
@@ -181,8 +165,8 @@ def test_pickle_and_predict_equals_labels():
     ]
 
 
-def test_grid_search_over_n_clusters_with_silhouette():
-    X, _ = _provinces(4, random_state=4)
+def test_grid_search_over_n_clusters_with_silhouette(province_profiles):
+    X, _ = province_profiles(4, random_state=4, n_lat=20, n_lon=25)
 
     def silhouette(est, X, y=None):
         return silhouette_score(X, est.predict(X))

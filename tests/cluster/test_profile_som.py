@@ -15,16 +15,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.model_selection import GridSearchCV
 
 from skgeoclust.cluster import ProfileSOM
-from skgeoclust.datasets import make_velocity_model
 from skgeoclust.preprocessing import extract_profiles
-
-
-def _provinces(n_provinces=4, random_state=0, n_lat=16, n_lon=20):
-    lat, lon, depth, model, prov = make_velocity_model(
-        n_lat, n_lon, 31, n_provinces=n_provinces, random_state=random_state
-    )
-    p = extract_profiles(lat, lon, depth, model)
-    return p.X, prov[p.lat_index, p.lon_index]
 
 
 def _minisom(
@@ -47,24 +38,15 @@ def _purity(nodes, truth):
 
 
 # -- results by hand --------------------------------------------------------------
-def test_toy_two_groups():
-    X = np.array(
-        [
-            [4.0, 4.5, 4.6],
-            [4.1, 4.5, 4.7],
-            [3.0, 3.5, 4.4],
-            [3.1, 3.4, 4.4],
-            [3.0, 3.6, 4.5],
-            [4.0, 4.4, 4.6],
-        ]
-    )
+def test_toy_two_groups(two_profile_groups):
+    X = two_profile_groups
     som = ProfileSOM((2, 2), n_clusters=2, n_iterations=200, random_state=0).fit(X)
     assert adjusted_rand_score([0, 0, 1, 1, 1, 0], som.labels_) == 1.0
     assert_allclose(som.cluster_centers_[som.labels_[0]], X[[0, 1, 5]].mean(axis=0))
 
 
-def test_default_grid_is_fourth_root_per_side():
-    X, _ = _provinces()
+def test_default_grid_is_fourth_root_per_side(province_profiles):
+    X, _ = province_profiles()
     som = ProfileSOM(n_iterations=100, random_state=0).fit(X)
     side = math.ceil(math.sqrt(math.sqrt(X.shape[0])))
     assert som.grid_shape_ == (side, side)
@@ -80,8 +62,8 @@ def test_default_grid_is_fourth_root_per_side():
         ((3, 7), 1.0, "pca", False),
     ],
 )
-def test_codebook_equals_minisom(grid, sigma, init, random_order):
-    X, _ = _provinces()
+def test_codebook_equals_minisom(grid, sigma, init, random_order, province_profiles):
+    X, _ = province_profiles()
     som = _minisom(X, grid, 7, 3000, sigma=sigma, init=init, random_order=random_order)
     ours = ProfileSOM(
         grid,
@@ -104,8 +86,8 @@ def test_codebook_equals_minisom(grid, sigma, init, random_order):
     assert_array_equal(via_minisom.codebook_, som.get_weights())
 
 
-def test_labels_and_measures_match_minisom():
-    X, truth = _provinces()
+def test_labels_and_measures_match_minisom(province_profiles):
+    X, truth = province_profiles()
     grid = (6, 6)
     som = _minisom(X, grid, 3, 4000)
     ours = ProfileSOM(grid, n_iterations=4000, random_state=3).fit(X)
@@ -125,8 +107,8 @@ def test_labels_and_measures_match_minisom():
     )
 
 
-def test_to_minisom_round_trip():
-    X, _ = _provinces()
+def test_to_minisom_round_trip(province_profiles):
+    X, _ = province_profiles()
     ours = ProfileSOM((4, 4), n_iterations=500, random_state=0).fit(X)
     som = ours.to_minisom()
     assert_array_equal(som.get_weights(), ours.codebook_)
@@ -154,16 +136,16 @@ def test_bmus_in_grid_and_labels_in_range(X, seed):
     assert som.node_counts_.sum() == X.shape[0]
 
 
-def test_predict_new_profiles_go_to_populated_nodes():
-    X, _ = _provinces()
+def test_predict_new_profiles_go_to_populated_nodes(province_profiles):
+    X, _ = province_profiles()
     som = ProfileSOM((8, 8), n_iterations=2000, random_state=0).fit(X[::3])
     pred = som.predict(X)
     assert pred.min() >= 0 and pred.max() < som.n_clusters_
     assert_array_equal(som.predict(X[::3]), som.labels_)
 
 
-def test_reproducible_and_pickles():
-    X, _ = _provinces()
+def test_reproducible_and_pickles(province_profiles):
+    X, _ = province_profiles()
     a = ProfileSOM(n_iterations=1000, random_state=5).fit(X)
     b = pickle.loads(pickle.dumps(ProfileSOM(n_iterations=1000, random_state=5))).fit(X)
     assert_array_equal(a.codebook_, b.codebook_)
@@ -171,8 +153,8 @@ def test_reproducible_and_pickles():
     assert_array_equal(c.predict(X), a.labels_)
 
 
-def test_float32_and_float64_agree():
-    X, _ = _provinces()
+def test_float32_and_float64_agree(province_profiles):
+    X, _ = province_profiles()
     a = ProfileSOM(n_iterations=1000, random_state=1).fit(X)
     b = ProfileSOM(n_iterations=1000, random_state=1).fit(X.astype(np.float32))
     assert_allclose(a.codebook_, b.codebook_, atol=1e-5)
@@ -180,8 +162,8 @@ def test_float32_and_float64_agree():
 
 # -- two-level clustering --------------------------------------------------------------
 @pytest.mark.parametrize("n_provinces", [3, 4, 5])
-def test_ward_on_codebook_recovers_provinces(n_provinces):
-    X, truth = _provinces(n_provinces, random_state=n_provinces)
+def test_ward_on_codebook_recoversprovince_profiles(n_provinces, province_profiles):
+    X, truth = province_profiles(n_provinces, random_state=n_provinces)
     som = ProfileSOM(n_clusters=n_provinces, n_iterations=20_000, random_state=0).fit(X)
     raw = ProfileSOM(n_iterations=20_000, random_state=0).fit(X)
     assert som.n_clusters_ == n_provinces
@@ -190,8 +172,8 @@ def test_ward_on_codebook_recovers_provinces(n_provinces):
     assert_array_equal(som.bmu_, raw.bmu_)
 
 
-def test_grid_search_over_grid_size_with_silhouette():
-    X, _ = _provinces(3, random_state=1)
+def test_grid_search_over_grid_size_with_silhouette(province_profiles):
+    X, _ = province_profiles(3, random_state=1)
 
     def silhouette(est, X, y=None):
         return silhouette_score(X, est.predict(X))

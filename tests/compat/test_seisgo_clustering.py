@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.metrics import adjusted_rand_score
 
-from skgeoclust.cluster import ProfileClusteringResult
+from skgeoclust.compat import ProfileClusteringResult
 from skgeoclust.compat.seisgo import clustering
 from skgeoclust.datasets import make_velocity_model
 
@@ -22,20 +22,9 @@ def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
     lat, lon, dep, v, prov = model
     figbase = str(tmp_path / "my_model")
     out = clustering.vpcluster_kmean(
-        lat,
-        lon,
-        dep,
-        v,
-        ncluster=3,
-        spacing=1,
-        zrange=[0, 150],
-        dz=5.0,
-        plot=False,
-        save=True,
-        figbase=figbase,
-        source="tomography",
-        tag="Vs",
-    )
+        lat, lon, dep, v, ncluster=3, spacing=1, zrange=[0, 150], dz=5.0, plot=False,
+        save=True, figbase=figbase, source="tomography", tag="Vs",
+    )  # fmt: skip
     assert out is None  # as SeisGo: with save=True the result is in the pickle
     path = f"{figbase}_clusters_k3_results.pk"
     assert os.path.exists(path)
@@ -49,34 +38,16 @@ def test_vpcluster_kmean_saves_seisgo_named_pickle(tmp_path, model):
     assert adjusted_rand_score(truth, cmap.cluster) == 1.0
 
 
-def test_vpcluster_kmean_auto_k(model):
+# SeisGo's 3-point box smoothing blunts a sharp knee and moves it one k later.
+@pytest.mark.parametrize("evaluate_smooth, k", [(False, 3), (True, 4)])
+def test_vpcluster_kmean_auto_k(model, evaluate_smooth, k):
     lat, lon, dep, v, _ = model
     out = clustering.vpcluster_kmean(
-        lat,
-        lon,
-        dep,
-        v,
-        ncluster=None,
-        nrange=np.arange(2, 10),
-        plot=False,
-        save=False,
-        evaluate_smooth=False,
-    )
-    assert out["para"]["n_clusters"] == 3
+        lat, lon, dep, v, ncluster=None, nrange=np.arange(2, 10), plot=False,
+        save=False, evaluate_smooth=evaluate_smooth,
+    )  # fmt: skip
+    assert out["para"]["n_clusters"] == k
     assert len(out["para"]["sum_square"]) == 8
-    # SeisGo's 3-point box smoothing blunts a sharp knee and moves it one k later.
-    smoothed = clustering.vpcluster_kmean(
-        lat,
-        lon,
-        dep,
-        v,
-        ncluster=None,
-        nrange=np.arange(2, 10),
-        plot=False,
-        save=False,
-        evaluate_smooth=True,
-    )
-    assert smoothed["para"]["n_clusters"] == 4
 
 
 def test_vpcluster_evaluate_kmean_accepts_tslearn_dataset(model):
@@ -94,18 +65,9 @@ def test_vpcluster_som_labels_match_pred_and_figures(tmp_path, model):
     lat, lon, dep, v, prov = model
     figbase = str(tmp_path / "som_model")
     out = clustering.vpcluster_som(
-        lat,
-        lon,
-        dep,
-        v,
-        niteration=5000,
-        plot=True,
-        savefig=True,
-        figbase=figbase,
-        save=True,
-        n_clusters=3,
-        random_state=0,
-    )
+        lat, lon, dep, v, niteration=5000, plot=True, savefig=True, figbase=figbase,
+        save=True, n_clusters=3, random_state=0,
+    )  # fmt: skip
     assert out is None
     out = ProfileClusteringResult.load(f"{figbase}_clusters_k4x4_results.pk")
     nx, ny = out["para"]["nx"], out["para"]["ny"]

@@ -113,30 +113,33 @@ def _rows(table):
 
 
 def _matched(rows, expected, atol):
+    expected = np.asarray(expected)
     return [bool(np.any(np.all(np.abs(rows - e) <= atol, axis=1))) for e in expected]
+
+
+def _paper_box_mixtures(box, clusterer):
+    """Depth mixtures of the six clusters ``clusterer`` finds in the paper's box."""
+    labels = clusterer.fit(_paper_box_features(box)).labels_
+    table = depth_mixtures(box[:, 2], labels, random_state=1)
+    assert len(table) == 6
+    return table
 
 
 def test_azerbaijan_table2_db192(azerbaijan_paper_box):
     """Table 2 ("db 192" = DBSCAN eps 0.05, min_samples 80, Table 1's 6 clusters)."""
-    X = _paper_box_features(azerbaijan_paper_box)
-    labels = DBSCAN(eps=0.05, min_samples=80).fit(X).labels_
-    table = depth_mixtures(azerbaijan_paper_box[:, 2], labels, random_state=1)
-    assert len(table) == 6
-    exact = np.array(
-        [
-            [0.5580, 16.264, 3.8686, 0.442, 8.6523, 3.7392],  # Cluster 2
-            [0.5357, 5.5324, 2.8294, 0.4643, 12.2318, 3.7938],  # Cluster 4
-            [0.7111, 10.4547, 2.2046, 0.2889, 5.9833, 1.7462],  # Cluster 5
-        ]
-    )
-    assert all(_matched(_rows(table), exact, atol=6e-4))
-    close = np.array(
-        [
-            [0.649, 10.7328, 3.596, 0.351, 5.2912, 2.8054],  # Cluster 3
-            [0.5403, 14.7111, 5.141, 0.4597, 28.0154, 5.4431],  # Cluster 1
-        ]
-    )
-    assert all(_matched(_rows(table), close, atol=[0.01, 0.35, 0.05, 0.01, 0.1, 0.05]))
+    dbscan = DBSCAN(eps=0.05, min_samples=80)
+    rows = _rows(_paper_box_mixtures(azerbaijan_paper_box, dbscan))
+    exact = [
+        [0.5580, 16.264, 3.8686, 0.442, 8.6523, 3.7392],  # Cluster 2
+        [0.5357, 5.5324, 2.8294, 0.4643, 12.2318, 3.7938],  # Cluster 4
+        [0.7111, 10.4547, 2.2046, 0.2889, 5.9833, 1.7462],  # Cluster 5
+    ]
+    assert all(_matched(rows, exact, atol=6e-4))
+    close = [
+        [0.649, 10.7328, 3.596, 0.351, 5.2912, 2.8054],  # Cluster 3
+        [0.5403, 14.7111, 5.141, 0.4597, 28.0154, 5.4431],  # Cluster 1
+    ]
+    assert all(_matched(rows, close, atol=[0.01, 0.35, 0.05, 0.01, 0.1, 0.05]))
 
 
 def test_azerbaijan_table3_hdb15(azerbaijan_paper_box):
@@ -145,18 +148,14 @@ def test_azerbaijan_table3_hdb15(azerbaijan_paper_box):
     The hdbscan package does not count the sample itself in min_samples, so its
     default equals scikit-learn's min_samples = min_cluster_size + 1.
     """
-    X = _paper_box_features(azerbaijan_paper_box)
-    labels = HDBSCAN(min_cluster_size=100, min_samples=101, copy=True).fit(X).labels_
-    table = depth_mixtures(azerbaijan_paper_box[:, 2], labels, random_state=1)
-    assert len(table) == 6
-    exact = np.array(
-        [
-            [0.7563, 10.2446, 1.4319, 0.2437, 6.8023, 1.3428],  # Cluster 2
-            [0.5452, 9.91, 2.6428, 0.4548, 16.4508, 2.7848],  # Cluster 3
-            [0.5915, 10.1408, 2.4734, 0.4085, 4.7844, 2.2276],  # Cluster 5
-            [0.8044, 10.6700, 3.1267, 0.1956, 3.2650, 1.9019],  # Cluster 6
-        ]
-    )
+    hdbscan = HDBSCAN(min_cluster_size=100, min_samples=101, copy=True)
+    table = _paper_box_mixtures(azerbaijan_paper_box, hdbscan)
+    exact = [
+        [0.7563, 10.2446, 1.4319, 0.2437, 6.8023, 1.3428],  # Cluster 2
+        [0.5452, 9.91, 2.6428, 0.4548, 16.4508, 2.7848],  # Cluster 3
+        [0.5915, 10.1408, 2.4734, 0.4085, 4.7844, 2.2276],  # Cluster 5
+        [0.8044, 10.6700, 3.1267, 0.1956, 3.2650, 1.9019],  # Cluster 6
+    ]
     assert all(_matched(_rows(table), exact, atol=6e-4))
     modes = sorted(table["modes"], key=len)
     assert any(np.allclose(m, [10.2956, 15.668], atol=1e-3) for m in modes)

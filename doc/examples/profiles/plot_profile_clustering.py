@@ -15,7 +15,8 @@ import warnings
 import matplotlib.pyplot as plt
 from sklearn.metrics import adjusted_rand_score
 
-from skgeoclust.cluster import ProfileClusteringResult, ProfileKMeans, ProfileSOM
+from skgeoclust.cluster import ProfileKMeans, ProfileSOM
+from skgeoclust.compat import ProfileClusteringResult
 from skgeoclust.datasets import make_velocity_model
 from skgeoclust.preprocessing import extract_profiles
 

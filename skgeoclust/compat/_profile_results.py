@@ -9,6 +9,18 @@ import numpy as np
 from sklearn.utils import Bunch
 
 _PICKLE_SUFFIXES = {".pk", ".pkl", ".pickle"}
+#: The class's module before it moved to ``skgeoclust.compat``; pickles written
+#: then name it.
+_FORMER_MODULE = "skgeoclust.cluster._profile_results"
+
+
+class _Unpickler(pickle.Unpickler):
+    """A pickle reader that also finds the class under its former module."""
+
+    def find_class(self, module, name):
+        if module == _FORMER_MODULE:
+            module = __name__
+        return super().find_class(module, name)
 
 
 def _estimator_classes():
@@ -109,7 +121,8 @@ class ProfileClusteringResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from skgeoclust.cluster import ProfileClusteringResult, ProfileKMeans
+    >>> from skgeoclust.cluster import ProfileKMeans
+    >>> from skgeoclust.compat import ProfileClusteringResult
     >>> from skgeoclust.preprocessing import extract_profiles
     >>> model = np.stack([np.full((2, 3), 3.0), np.full((2, 3), 4.0)])
     >>> model[:, :, 0] += 1.0
@@ -282,7 +295,7 @@ class ProfileClusteringResult:
         path = Path(path)
         if path.suffix in _PICKLE_SUFFIXES:
             with open(path, "rb") as f:
-                return pickle.load(f)
+                return _Unpickler(f).load()
         with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(str(npz["meta"]))
             arrays = {k[5:]: npz[k] for k in npz.files if k.startswith("est__")}

@@ -1,10 +1,13 @@
 """ProfileClusteringResult: SeisGo keys, pred/cluster_map agree, save/load, figures."""
 
+import pickle
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skgeoclust.cluster import ProfileClusteringResult, ProfileKMeans, ProfileSOM
+from skgeoclust.cluster import ProfileKMeans, ProfileSOM
+from skgeoclust.compat import ProfileClusteringResult
 from skgeoclust.datasets import make_velocity_model
 from skgeoclust.preprocessing import extract_profiles
 
@@ -28,16 +31,8 @@ def profiles():
 def test_keys_pred_and_cluster_map_agree(profiles, method, estimator):
     est = estimator.fit(profiles.X)
     res = ProfileClusteringResult(method, est, profiles, source="synthetic", tag="Vs")
-    for key in (
-        "method",
-        "source",
-        "tag",
-        "depth",
-        "model",
-        "pred",
-        "para",
-        "cluster_map",
-    ):
+    seisgo_outdict_keys = "method source tag depth model pred para cluster_map"
+    for key in seisgo_outdict_keys.split():
         assert key in res and res[key] is not None
     cmap = res["cluster_map"]
     assert list(cmap.columns) == ["lat", "lon", "cluster"]
@@ -65,6 +60,23 @@ def test_save_load_round_trip(tmp_path, profiles, suffix, estimator):
     assert back.tag == res.tag and back.para["n"] == 3
     assert_array_equal(back.model.predict(profiles.X), est.labels_)
     assert back.model.get_params() == est.get_params()
+
+
+def test_load_reads_pickles_naming_the_former_module(tmp_path, profiles):
+    # results pickled before the class moved to skgeoclust.compat name
+    # skgeoclust.cluster._profile_results
+    res = ProfileClusteringResult("k-means", ProfileKMeans(2).fit(profiles.X), profiles)
+    text = pickle.dumps(res, protocol=0)  # classes as text lines c<module> <name>
+    here = b"cskgeoclust.compat._profile_results\nProfileClusteringResult\n"
+    assert text.count(here) == 1
+    text = text.replace(
+        here, b"cskgeoclust.cluster._profile_results\nProfileClusteringResult\n"
+    )
+    path = tmp_path / "old.pk"
+    path.write_bytes(text)
+    back = ProfileClusteringResult.load(path)
+    assert type(back) is ProfileClusteringResult
+    assert_array_equal(back.labels, res.labels)
 
 
 def test_unknown_format(tmp_path, profiles):
