@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 
 from skgeoclust.cli import main
 from skgeoclust.cli._io import InputFileError, read_catalog
-from skgeoclust.cluster import ProfileKMeans, ProfileSOM, StreamingMiniBatchKMeans
+from skgeoclust.cluster import (
+    FaultNetworkAgglomerative,
+    ProfileKMeans,
+    ProfileSOM,
+    SphericalKMedoids,
+    StreamingMiniBatchKMeans,
+)
 from skgeoclust.geometry import haversine_km, pairwise_haversine_km
 from skgeoclust.metrics import depth_mixtures, morisita_index
 from skgeoclust.preprocessing import GeoToCartesian, extract_profiles
@@ -162,6 +168,35 @@ def test_streaming_kmeans_on_arrays(table):
     if isinstance(out, ValueError) and "contains NaN" in str(out):
         row = int(re.search(r"row (\d+)", str(out)).group(1))
         assert not np.isfinite(np.asarray(X, dtype=float)[row]).all()
+
+
+@settings(max_examples=25)
+@given(tables(rows=(0, 12), cols=(0, 4)))
+def test_fault_network_on_arrays(table):
+    X, values, _ = table
+    out = _contract(
+        lambda: FaultNetworkAgglomerative().fit(X).labels_,
+        r"\bX\b|row|sample|feature|complex|dtype|NaN|infinity",
+        n_rows=len(values),
+    )
+    if isinstance(out, ValueError) and re.search(
+        r"row (\d+) \(column (\d+)\)", str(out)
+    ):
+        row, col = map(int, re.search(r"row (\d+) \(column (\d+)\)", str(out)).groups())
+        bad = ~np.isfinite(values) | (np.abs(np.nan_to_num(values)) > 1e100)
+        assert bad[row, col], str(out)
+
+
+@settings(max_examples=25)
+@given(tables(rows=(0, 12), cols=(0, 4)))
+def test_spherical_kmedoids_on_arrays(table):
+    X, values, _ = table
+    out = _contract(
+        lambda: SphericalKMedoids(max_span_km=500.0).fit(X).labels_,
+        CATALOG_WORDS,
+        n_rows=len(values),
+    )
+    _check_named_cell(out, values)
 
 
 # -- profiles ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from skgeoclust.cluster._fault_network._merge import (
 )
 from skgeoclust.cluster._fault_network._network import MergeSettings, fit_network
 from skgeoclust.cluster._fault_network._planes import fault_planes_from_gaussians
+from skgeoclust.utils._validation import naming_conversion_errors
 
 _CRITERIA = {
     "global": ("global",),
@@ -390,9 +391,10 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X = validate_data(
-            self, X, dtype=np.float64, ensure_min_samples=1, ensure_all_finite=False
-        )
+        with naming_conversion_errors("X"):
+            X = validate_data(
+                self, X, dtype=np.float64, ensure_min_samples=1, ensure_all_finite=False
+            )
         _check_coordinates(X)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -468,9 +470,10 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         return self
 
     def _validate_new(self, X):
-        X = validate_data(
-            self, X, dtype=np.float64, reset=False, ensure_all_finite=False
-        )
+        with naming_conversion_errors("X"):
+            X = validate_data(
+                self, X, dtype=np.float64, reset=False, ensure_all_finite=False
+            )
         # the fitted model evaluates any finite point
         _check_coordinates(X, max_abs=np.inf)
         return X
@@ -650,8 +653,3 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         planes["weight"] = self.weights_.copy()
         planes["n_events"] = self._n_events.copy()
         return planes
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
