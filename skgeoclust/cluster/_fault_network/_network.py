@@ -12,9 +12,9 @@ from skgeoclust.cluster._fault_network._merge import MergeEngine
 from skgeoclust.cluster._fault_network._progress import progress
 from skgeoclust.cluster._fault_network._subsets import auto_subsets, ward_groups
 
-#: subsets are merged in groups of at most this many times ``max_subset_size``
-#: events before the pass over the whole catalog
-_GROUP_FACTOR = 16
+#: each level of groups of subsets may hold this many times the events of the
+#: level below (the first level: ``max_subset_size``)
+_GROUP_FACTOR = 2
 
 
 class MergeSettings(NamedTuple):
@@ -74,8 +74,20 @@ def _run_engine(
     *,
     total_weight=None,
     reference_density=None,
+    final_refit=False,
     verbose=0,
 ):
+    """Run an engine to the end of its merging.
+
+    A subset's (or a single catalog's) engine alternates merge passes and weight
+    refits until a pass changes nothing (``settings.refit``). An engine that joins
+    parts (``reference_density`` given) makes one merge pass per criterion without
+    refits: a refit moves every weight a little and would thaw every kernel, while
+    the parts' own refits have already set the weights away from the borders;
+    ``final_refit`` then re-estimates the weights once at its end (the pass over
+    the whole catalog).
+    """
+    joining = reference_density is not None
     engine = MergeEngine(
         X,
         sample_weight,
@@ -87,7 +99,13 @@ def _run_engine(
         total_weight=total_weight,
         reference_density=reference_density,
     )
-    engine.run(settings.criteria, refit=settings.refit, min_count=settings.min_points)
+    engine.run(
+        settings.criteria,
+        refit=settings.refit and not joining,
+        min_count=settings.min_points,
+    )
+    if joining and final_refit and settings.refit:
+        engine.n_pruned += engine.refit_weights(settings.min_points)
     return engine
 
 
@@ -266,13 +284,13 @@ def fit_network(
                 for idx in members
             )
             parts = _run_tasks(tasks, n_parts, "subsets", n_jobs, verbose)
-            members, parts = _merge_groups(
+            members, parts = _merge_levels(
                 X,
                 sample_weight,
                 settings,
                 members,
                 parts,
-                _GROUP_FACTOR * max_subset_size,
+                max_subset_size,
                 n_jobs,
                 verbose,
             )
@@ -306,7 +324,13 @@ def fit_network(
             f"to merge over {n} events"
         )
     engine = _run_engine(
-        X, sample_weight, atoms, settings, reference_density=reference, verbose=verbose
+        X,
+        sample_weight,
+        atoms,
+        settings,
+        reference_density=reference,
+        final_refit=True,
+        verbose=verbose,
     )
     return _network_fit(engine, capacity, n_merges, n_pruned, subset)
 
@@ -320,6 +344,21 @@ def _run_tasks(tasks, n_tasks, desc, n_jobs, verbose):
             enabled=verbose > 0,
         )
     )
+
+
+def _merge_levels(X, sample_weight, settings, members, parts, size, n_jobs, verbose):
+    """Merge neighbouring parts level by level, each level's groups holding up to
+    ``_GROUP_FACTOR`` times the events of the level below, until two parts are
+    left for the pass over the whole catalog. Each level sees only the borders
+    between its groups' parts; kernels elsewhere stay frozen."""
+    while len(parts) > 2:
+        size *= _GROUP_FACTOR
+        if size >= X.shape[0]:
+            break
+        members, parts = _merge_groups(
+            X, sample_weight, settings, members, parts, size, n_jobs, verbose
+        )
+    return members, parts
 
 
 def _merge_groups(
