@@ -93,9 +93,10 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
         own background box. ``"auto"``: subsets of at most ``max_subset_size``
         events, cut from the top of a Ward tree of the catalog so that they fall
         between clumps of seismicity; each is atomized on its own Ward tree and
-        merged on its own (one joblib task each), then a last pass merges the
-        kernels of all subsets over the whole catalog (those that straddle subset
-        borders, and any others the whole mixture now favours). A catalog of at
+        merged on its own (one joblib task each); neighbouring subsets are then
+        joined level by level and a last pass merges over the whole catalog (the
+        kernels that straddle borders, and any others the joined mixture now
+        favours). A catalog of at
         most ``max_subset_size`` events is a single subset: the paper's method as
         it stands. An integer: the paper's §4.3 as the authors ran it, one Ward
         tree of the whole catalog cut into that many subsets, each atomized on its
@@ -283,7 +284,9 @@ class FaultNetworkAgglomerative(ClusterMixin, BaseEstimator):
     tree of the whole catalog costs O(n^2), so here the cut comes from a Ward
     tree of octree cells, each subset has its own Ward tree, and each subset is
     merged on its own before the kernels of all of them are merged over the
-    whole catalog (first in groups of neighbouring subsets, then all together).
+    whole catalog (first in groups of neighbouring subsets, level by level, then
+    all together; joins make one merge pass without weight refits, and the last
+    pass refits the weights once at its end).
     Within a subset the penalty is the whole catalog's (``5 log N``), so a
     subset's merges are those the whole mixture would make among its events;
     after it, a kernel is frozen while its weight and surroundings are unchanged
