@@ -15,7 +15,7 @@ LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _GAUSSIAN_LIMIT = 1e-6
 #: a component whose upper bound is this many nats below the best term so far
 #: is skipped by the reductions (it moves the log density by less than 1e-17)
-_PRUNE_NATS = 40.0
+PRUNE_NATS = 40.0
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -220,7 +220,7 @@ def _score_point(
         else:
             total += math.exp(t - best)
     for k in range(log_weights.shape[0]):
-        floor = best - _PRUNE_NATS - log_weights[k]
+        floor = best - PRUNE_NATS - log_weights[k]
         t = log_weights[k] + kernel_log_density(
             X, n, means, axes, half, soft, log_norms, k, floor
         )
@@ -470,7 +470,7 @@ def _block_shape_gains(
     for n in range(start, stop):
         lp = log_density[n]
         for k in range(log_weights.shape[0]):
-            floor = lp - _PRUNE_NATS - log_weights[k]
+            floor = lp - PRUNE_NATS - log_weights[k]
             g = kernel_log_density(
                 X, n, means, axes, gauss_half, gauss_soft, gauss_log_norms, k, floor
             )

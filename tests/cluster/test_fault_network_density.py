@@ -335,3 +335,35 @@ def test_exact_planes_stay_exact(seed):
     )
     model = FaultNetworkAgglomerative().fit(X)
     assert adjusted_rand_score(y, model.labels_) >= 0.99
+
+
+def test_spatial_blocks_give_the_unblocked_labels_densities_and_shapes(monkeypatch):
+    from skgeoclust.cluster._fault_network import _density
+
+    X, _ = make_fault_network(
+        12,
+        n_samples=3000,
+        background_fraction=0.1,
+        location_error_km=0.5,
+        random_state=4,
+    )
+    model = FaultNetworkAgglomerative(kernel="auto").fit(X)
+    merged = (
+        model.means_,
+        model.covariances_,
+        model.weights_,
+        model.backgrounds_["center"],
+        model.backgrounds_["axes"],
+        model.backgrounds_["half_extents"],
+        model.backgrounds_["weight"],
+    )
+    whole = _density.labels_and_log_density(model._density, X)
+    shapes = _density.choose_plane_kernels("auto", X, np.ones(3000), merged, 3000.0)
+    monkeypatch.setattr(_density, "_SPATIAL_BLOCK", 100)
+    assert len(_density._spatial_blocks(X)) > 10
+    blocked = _density.labels_and_log_density(model._density, X)
+    assert_array_equal(blocked[0], whole[0])
+    assert_array_equal(blocked[1], whole[1])
+    assert_array_equal(
+        _density.choose_plane_kernels("auto", X, np.ones(3000), merged, 3000.0), shapes
+    )

@@ -3,11 +3,14 @@
 densities, responsibilities and samples."""
 # SPDX-License-Identifier: BSD-3-Clause
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from skgeoclust._kernels.planes import (
+    PRUNE_NATS,
     kernel_log_norm,
     label_and_score,
     label_and_score_serial,
@@ -29,6 +32,9 @@ MIN_TAIL_EVENTS = 2.0
 _SERIAL_SAMPLES = 4096
 #: rows per block of the (n_samples x n_components) matrices: about 32 MB of float64
 _BLOCK_VALUES = 1 << 22
+#: events per spatial block of the labelling passes (octree cells): each block
+#: visits only the kernels that can come within PRUNE_NATS of its backgrounds
+_SPATIAL_BLOCK = 4096
 
 KERNELS = ("auto", "gaussian", "plane")
 
@@ -201,22 +207,53 @@ def choose_plane_kernels(kernel, X, sample_weight, density_args, n_effective):
         np.ones(n_k, dtype=bool),
         np.asarray(weights) * n_effective,
     )
-    gains = np.empty(n_k)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    plane = gauss._replace(
+        half=np.ascontiguousarray(plane_half),
+        soft=np.ascontiguousarray(plane_soft),
+        log_norms=log_norms_of(plane_half, plane_soft),
+    )
+    blocks = _spatial_blocks(X)
+    if blocks is None:
+        gains = _shape_gains(X, sample_weight, log_p, gauss, plane)
+        return gains > 0.0
+    reach = _KernelReach.of(gauss, plane)
+    parts = [None] * len(blocks)
+
+    def one(b):
+        rows = blocks[b]
+        Xb = X[rows]
+        kept = reach.candidates(Xb, _background_floor(gauss, Xb))
+        g, q = _restrict(gauss, kept), _restrict(plane, kept)
+        parts[b] = (kept, _shape_gains(Xb, sample_weight[rows], log_p[rows], g, q))
+
+    _map_blocks(one, range(len(blocks)))
+    gains = np.zeros(n_k)
+    for kept, block_gains in parts:  # in block order: the same sums every run
+        gains[kept] += block_gains
+    return gains > 0.0
+
+
+def _shape_gains(X, sample_weight, log_p, gauss, plane):
+    """:func:`~skgeoclust._kernels.planes.plane_shape_gains` of two densities that
+    differ only in their kernels' shapes."""
+    gains = np.empty(gauss.log_weights.shape[0])
     plane_shape_gains(
-        np.ascontiguousarray(X, dtype=np.float64),
-        np.ascontiguousarray(sample_weight, dtype=np.float64),
+        X,
+        sample_weight,
         log_p,
         gauss.log_weights,
         gauss.means,
         gauss.axes,
         gauss.soft,
         gauss.log_norms,
-        np.ascontiguousarray(plane_half),
-        np.ascontiguousarray(plane_soft),
-        log_norms_of(plane_half, plane_soft),
+        plane.half,
+        plane.soft,
+        plane.log_norms,
         gains,
     )
-    return gains > 0.0
+    return gains
 
 
 def background_plateau(density):
@@ -236,10 +273,116 @@ def labels_and_log_density(density, X):
     X = np.ascontiguousarray(X, dtype=np.float64)
     labels = np.empty(X.shape[0], dtype=np.int64)
     log_density = np.empty(X.shape[0])
-    fill = label_and_score_serial if X.shape[0] < _SERIAL_SAMPLES else label_and_score
-    fill(X, *density.arrays(), labels, log_density)
+    blocks = _spatial_blocks(X)
+    if blocks is None:
+        fill = (
+            label_and_score_serial if X.shape[0] < _SERIAL_SAMPLES else label_and_score
+        )
+        fill(X, *density.arrays(), labels, log_density)
+    else:
+        reach = _KernelReach.of(density)
+
+        def one(rows):
+            Xb = X[rows]
+            kept = reach.candidates(Xb, _background_floor(density, Xb))
+            lab = np.empty(rows.shape[0], dtype=np.int64)
+            lp = np.empty(rows.shape[0])
+            label_and_score_serial(Xb, *_restrict(density, kept).arrays(), lab, lp)
+            on_kernel = lab >= 0
+            lab[on_kernel] = kept[lab[on_kernel]]
+            labels[rows] = lab
+            log_density[rows] = lp
+
+        _map_blocks(one, blocks)
     labels[labels < 0] = -1
     return labels, log_density
+
+
+class _KernelReach(NamedTuple):
+    """A bound on each kernel's weighted log density by the distance to its mean:
+    ``peak - ((dist - spread)_+ / scale)^2 / 2``. Along a kernel's axis with
+    half-side ``a`` and softening ``s`` the log density is at most its constant
+    part minus ``((|y| - a)_+ / s)^2 / 2`` (see ``kernel_log_density``); summed
+    over the ``d`` axes that is at least ``(|y| - sum a)_+^2 / (d s_max^2)``."""
+
+    means: np.ndarray
+    peak: np.ndarray
+    spread: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def of(cls, *densities):
+        """The loosest bound over kernel shapes with the same means and weights."""
+        d = densities[0].means.shape[1]
+        return cls(
+            means=densities[0].means,
+            peak=np.max([m.log_weights + m.log_norms for m in densities], axis=0),
+            spread=np.max([m.half.sum(axis=1) for m in densities], axis=0),
+            scale=np.max([m.soft.max(axis=1) for m in densities], axis=0) * np.sqrt(d),
+        )
+
+    def candidates(self, Xb, floor):
+        """Kernels whose bound over the bounding box of ``Xb`` reaches ``floor``."""
+        if not np.isfinite(floor):
+            return np.arange(self.means.shape[0])
+        lo, hi = Xb.min(axis=0), Xb.max(axis=0)
+        gap = np.maximum(np.maximum(lo - self.means, self.means - hi), 0.0)
+        excess = np.maximum(np.linalg.norm(gap, axis=1) - self.spread, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = self.peak - 0.5 * (excess / self.scale) ** 2
+        return np.flatnonzero(~(bound < floor))
+
+
+def _spatial_blocks(X):
+    """Index arrays of octree cells of at most ``_SPATIAL_BLOCK`` events, or None
+    when one block will do (small or not 3-D)."""
+    if X.shape[0] <= 2 * _SPATIAL_BLOCK or X.shape[1] != 3:
+        return None
+    from skgeoclust.cluster._fault_network._subsets import octree_cells
+
+    cell = octree_cells(X, _SPATIAL_BLOCK, 0.0)
+    order = np.argsort(cell, kind="stable")
+    bounds = np.flatnonzero(np.diff(cell[order])) + 1
+    return np.split(order, bounds)
+
+
+def _map_blocks(func, blocks):
+    """Run ``func`` on every block, on the Numba threads (the kernels release the
+    GIL)."""
+    n_threads = max(1, numba.get_num_threads())
+    if n_threads == 1:
+        for rows in blocks:
+            func(rows)
+        return
+    with ThreadPoolExecutor(n_threads) as pool:
+        for _ in pool.map(func, blocks):
+            pass
+
+
+def _restrict(density, kept):
+    """The density with only the kernels ``kept`` (and every background)."""
+    return density._replace(
+        log_weights=density.log_weights[kept],
+        means=density.means[kept],
+        axes=density.axes[kept],
+        half=density.half[kept],
+        soft=density.soft[kept],
+        log_norms=density.log_norms[kept],
+    )
+
+
+def _background_floor(density, Xb):
+    """The smallest, over the events of ``Xb``, best weighted background log
+    density, less ``PRUNE_NATS``: a kernel below it anywhere in the block can be
+    no event's label and moves no log density by more than ``exp(-PRUNE_NATS)``
+    relatively, so the kernels skip it there anyway."""
+    if density.bkg_log_weights.shape[0] == 0:
+        return -np.inf
+    terms = np.empty((Xb.shape[0], density.bkg_log_weights.shape[0]))
+    weighted_log_densities(
+        Xb, *_restrict(density, np.empty(0, dtype=np.int64)).arrays(), terms
+    )
+    return float(terms.max(axis=1).min()) - PRUNE_NATS
 
 
 def _row_blocks(n_samples, n_columns):
