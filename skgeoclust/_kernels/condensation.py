@@ -4,14 +4,15 @@ kernels.
 
 Both steps ask, for many sample points ``x``, which of a list of weighted
 Gaussians ``w_k N(x; mu_k, C_k)`` is largest. The candidates of a list are
-grouped by the octave of their widest axis and sorted by the distance ``D_k`` of
-their means from the sampled Gaussian's mean; with ``rho = |x - mean|``, a
-candidate of group ``g`` is below the best value ``B`` found so far whenever
+grouped by width class (half-octaves of the standard deviation along their widest
+axis) and sorted by the distance ``D_k`` of their means from the sampled
+Gaussian's mean; with ``rho = |x - mean|``, a candidate of group ``g`` is below
+the best value ``B`` found so far whenever
 
 .. math:: D_k - \\rho > \\sqrt{2 \\Lambda_g (P_g - B)},
 
-``P_g`` the largest ``log w_k - log det L_k`` and ``Lambda_g`` the largest
-eigenvalue bound of the group, since ``(x - mu_k)^T C_k^{-1} (x - mu_k) >=
+``P_g`` the largest ``log w_k - log det L_k`` of the group and ``Lambda_g`` the
+largest eigenvalue of its class, since ``(x - mu_k)^T C_k^{-1} (x - mu_k) >=
 |x - mu_k|^2 / lambda_max`` and ``|x - mu_k| >= D_k - rho``. The rest of the
 group is then skipped: the answer is exact, ties included.
 """
@@ -21,6 +22,9 @@ import numpy as np
 from numba import njit, prange
 
 from skgeoclust.utils._config import NUMBA_CACHE
+
+#: Samples between two checks of an event's vote count for an early stop.
+_CHECK_EVERY = 50
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -63,14 +67,16 @@ def log_peak_density(x, means, inv_chol, log_peak, k, scratch):
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
-def sort_candidates(centre, candidates, m, means, octave, log_peak, order, dist):
-    """Sort ``candidates[:m]`` by (octave, distance from ``centre``) in place.
+def sort_candidates(centre, candidates, m, means, width_class, log_peak, order, dist):
+    """Sort ``candidates[:m]`` by (width class, distance from ``centre``) in place,
+    the distances into ``dist[:m]`` (``order`` is work space).
 
     Returns
     -------
     group_start : ndarray of shape (n_groups + 1,)
-        Start of each octave group in the sorted list.
-    group_octave : ndarray of shape (n_groups,)
+        Start of each width-class group in the sorted list.
+    group_class : ndarray of shape (n_groups,)
+        Width class of each group.
     group_peak : ndarray of shape (n_groups,)
         Largest ``log_peak`` of each group.
     """
@@ -87,7 +93,7 @@ def sort_candidates(centre, candidates, m, means, octave, log_peak, order, dist)
     span = max_dist + 1.0
     key = np.empty(m)
     for j in range(m):
-        key[j] = octave[candidates[j]] * span + dist[j]
+        key[j] = width_class[candidates[j]] * span + dist[j]
     perm = np.argsort(key)
     for j in range(m):
         order[j] = candidates[perm[j]]
@@ -98,21 +104,21 @@ def sort_candidates(centre, candidates, m, means, octave, log_peak, order, dist)
         dist[j] = key[j]
     n_groups = 0
     for j in range(m):
-        if j == 0 or octave[candidates[j]] != octave[candidates[j - 1]]:
+        if j == 0 or width_class[candidates[j]] != width_class[candidates[j - 1]]:
             n_groups += 1
     group_start = np.empty(n_groups + 1, dtype=np.int64)
-    group_octave = np.empty(n_groups, dtype=np.int64)
+    group_class = np.empty(n_groups, dtype=np.int64)
     group_peak = np.full(n_groups, -np.inf)
     g = -1
     for j in range(m):
         t = candidates[j]
-        if j == 0 or octave[t] != octave[candidates[j - 1]]:
+        if j == 0 or width_class[t] != width_class[candidates[j - 1]]:
             g += 1
             group_start[g] = j
-            group_octave[g] = octave[t]
+            group_class[g] = width_class[t]
         group_peak[g] = max(group_peak[g], log_peak[t])
     group_start[n_groups] = m
-    return group_start, group_octave, group_peak
+    return group_start, group_class, group_peak
 
 
 @njit(cache=NUMBA_CACHE, nogil=True)
@@ -125,8 +131,8 @@ def transfer_weights(
     inv_chol,
     log_peak,
     variance,
-    octave,
-    octave_var,
+    width_class,
+    class_var,
     event,
     weight,
     z,
@@ -154,10 +160,10 @@ def transfer_weights(
         times its Gaussian normalisation (the common ``(2 pi)^(-d/2)`` dropped).
     variance : ndarray of shape (n_components,)
         Isotropic variance (trace of the covariance): the ranking key.
-    octave : ndarray of shape (n_components,)
-        Octave of each component's largest standard deviation.
-    octave_var : ndarray of shape (n_octaves,)
-        Largest eigenvalue of the covariances in each octave.
+    width_class : ndarray of shape (n_components,)
+        Width class of each component's largest standard deviation.
+    class_var : ndarray of shape (n_width_classes,)
+        Largest eigenvalue of the covariances in each width class.
     event : ndarray of shape (n_components,)
         Event of each component; a source never gives weight to its own event.
     weight : ndarray of shape (n_components,)
@@ -197,8 +203,8 @@ def transfer_weights(
                 m += 1
         if m == 0:
             continue
-        group_start, group_octave, group_peak = sort_candidates(
-            means[s], candidates, m, means, octave, log_peak, order, dist
+        group_start, group_class, group_peak = sort_candidates(
+            means[s], candidates, m, means, width_class, log_peak, order, dist
         )
         w_s = weight[s]
         own = np.log(w_s) - np.sum(np.log(np.diag(chol[s])))
@@ -219,7 +225,7 @@ def transfer_weights(
             for g in range(group_start.shape[0] - 1):
                 if group_peak[g] < best:
                     continue
-                bound = 2.0 * octave_var[group_octave[g]]
+                bound = 2.0 * class_var[group_class[g]]
                 for j in range(group_start[g], group_start[g + 1]):
                     reach = dist[j] - rho
                     if reach > 0.0 and reach * reach > bound * (group_peak[g] - best):
@@ -261,8 +267,8 @@ def _assign_event_range(
     kernel_means,
     kernel_inv_chol,
     kernel_log_peak,
-    kernel_octave,
-    octave_var,
+    kernel_class,
+    class_var,
     z,
     out,
 ):
@@ -287,23 +293,37 @@ def _assign_event_range(
         votes = np.zeros(total)
         offset = 0
         row = 0
+        single = event_ptr[e + 1] - event_ptr[e] == 1
         for p in range(event_ptr[e], event_ptr[e + 1]):
             c = event_components[p]
             lo, hi = cand_ptr[c], cand_ptr[c + 1]
             m = hi - lo
             candidates = ids[offset : offset + m]
             candidates[:] = cand_idx[lo:hi]
-            group_start, group_octave, group_peak = sort_candidates(
+            group_start, group_class, group_peak = sort_candidates(
                 means[c],
                 candidates,
                 m,
                 kernel_means,
-                kernel_octave,
+                kernel_class,
                 kernel_log_peak,
                 order,
                 dist,
             )
-            for _ in range(draw_counts[c]):
+            for i in range(draw_counts[c]):
+                if single and i > 0 and i % _CHECK_EVERY == 0:
+                    # exact early stop: the leader can no longer be overtaken
+                    first = 0.0
+                    second = 0.0
+                    for j in range(m):
+                        v = votes[j]
+                        if v > first:
+                            second = first
+                            first = v
+                        elif v > second:
+                            second = v
+                    if first - second > draw_counts[c] - i:
+                        break
                 rho_sq = 0.0
                 for r in range(d):
                     acc = 0.0
@@ -318,7 +338,7 @@ def _assign_event_range(
                 for g in range(group_start.shape[0] - 1):
                     if group_peak[g] < best:
                         continue
-                    bound = 2.0 * octave_var[group_octave[g]]
+                    bound = 2.0 * class_var[group_class[g]]
                     for j in range(group_start[g], group_start[g + 1]):
                         reach = dist[j] - rho
                         if reach > 0.0 and reach * reach > bound * (
@@ -388,8 +408,8 @@ def assign_events(
     kernel_means,
     kernel_inv_chol,
     kernel_log_peak,
-    kernel_octave,
-    octave_var,
+    kernel_class,
+    class_var,
     z,
     out,
 ):
@@ -411,10 +431,10 @@ def assign_events(
         The condensed kernels' means and inverse Cholesky factors.
     kernel_log_peak : ndarray of shape (n_kernels,)
         ``log(w_k) - log det(L_k)``.
-    kernel_octave : ndarray of shape (n_kernels,)
-        Octave of each kernel's largest standard deviation.
-    octave_var : ndarray of shape (n_octaves,)
-        Largest eigenvalue of the kernels' covariances in each octave.
+    kernel_class : ndarray of shape (n_kernels,)
+        Width class of each kernel's largest standard deviation.
+    class_var : ndarray of shape (n_width_classes,)
+        Largest eigenvalue of the kernels' covariances in each width class.
     z : ndarray of shape (n_draws, n_features)
         Standard normal draws; an event's samples use rows ``0, 1, ...`` in turn
         over its components.
@@ -426,7 +446,8 @@ def assign_events(
     A sample votes for the kernel maximising ``w_k N_k(x)`` (exact ties split
     the vote). The event goes to the kernel with most votes; equal votes go to
     the kernel of largest ``w_k N_k`` at the event's mean, then to the lower
-    index.
+    index. The sampling of a single-Gaussian event stops once the leading
+    kernel's lead exceeds the samples left, which cannot change the winner.
     """
     _assign_event_range(
         0,
@@ -441,8 +462,8 @@ def assign_events(
         kernel_means,
         kernel_inv_chol,
         kernel_log_peak,
-        kernel_octave,
-        octave_var,
+        kernel_class,
+        class_var,
         z,
         out,
     )
@@ -460,8 +481,8 @@ def assign_events_parallel(
     kernel_means,
     kernel_inv_chol,
     kernel_log_peak,
-    kernel_octave,
-    octave_var,
+    kernel_class,
+    class_var,
     z,
     out,
 ):
@@ -484,8 +505,8 @@ def assign_events_parallel(
             kernel_means,
             kernel_inv_chol,
             kernel_log_peak,
-            kernel_octave,
-            octave_var,
+            kernel_class,
+            class_var,
             z,
             out,
         )

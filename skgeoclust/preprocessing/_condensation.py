@@ -119,14 +119,14 @@ def _factors(covariances, weights):
     )
 
 
-def _octaves(largest_variance):
-    """Octave of each Gaussian's largest standard deviation, and the largest
-    variance within each octave (the kernels' pruning bound)."""
+def _width_classes(largest_variance):
+    """Width class (half-octave) of each Gaussian's largest standard deviation,
+    and the largest variance within each class (the kernels' pruning bound)."""
     sd = np.sqrt(largest_variance)
-    octave = np.floor(np.log2(sd / sd.min())).astype(np.int64)
-    octave_var = np.zeros(octave.max() + 1)
-    np.maximum.at(octave_var, octave, largest_variance)
-    return octave, octave_var
+    width_class = np.floor(2.0 * np.log2(sd / sd.min())).astype(np.int64)
+    class_var = np.zeros(width_class.max() + 1)
+    np.maximum.at(class_var, width_class, largest_variance)
+    return width_class, class_var
 
 
 def _csr(neighbours):
@@ -162,15 +162,15 @@ def _split_draws(n_draws, weights, event_ptr, event_components):
     return counts
 
 
-def _kernel_candidates(kernel_means, kernel_sd, kernel_octave, means, sd, radius):
+def _kernel_candidates(kernel_means, kernel_sd, kernel_class, means, sd, radius):
     """CSR lists of the kernels within ``radius * (sd_c + sd_k)`` of each
     component (Chebyshev distance between means; ``sd`` the largest standard
-    deviation), searched per octave of kernel width; a component with none gets
+    deviation), searched per width class of the kernels; a component with none gets
     its nearest kernels."""
     n = means.shape[0]
     rows, found_kernels = [], []
-    for level in np.unique(kernel_octave):
-        members = np.flatnonzero(kernel_octave == level)
+    for level in np.unique(kernel_class):
+        members = np.flatnonzero(kernel_class == level)
         tree = KDTree(kernel_means[members], metric="chebyshev")
         found = tree.query_radius(means, r=radius * (sd + kernel_sd[members].max()))
         lengths = np.fromiter(map(len, found), dtype=np.int64, count=n)
@@ -386,7 +386,7 @@ def condense_catalog(
     variance = np.trace(covariances, axis1=1, axis2=2)
     sigma = np.sqrt(variance)
     largest = np.linalg.eigvalsh(covariances)[:, -1]
-    octave, octave_var = _octaves(largest)
+    width_class, class_var = _width_classes(largest)
 
     # transfers, by non-increasing isotropic variance
     weight = weights0.copy()
@@ -407,8 +407,8 @@ def condense_catalog(
             inv_chol,
             log_peak,
             variance,
-            octave,
-            octave_var,
+            width_class,
+            class_var,
             event,
             weight,
             z,
@@ -419,14 +419,14 @@ def condense_catalog(
     _, kernel_inv_chol, kernel_log_peak = _factors(
         covariances[kernels], weight[kernels]
     )
-    kernel_octave, kernel_octave_var = _octaves(largest[kernels])
+    kernel_class, kernel_class_var = _width_classes(largest[kernels])
     by_event = np.argsort(event, kind="stable")
     event_ptr = np.zeros(event_ids.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(event, minlength=event_ids.shape[0]), out=event_ptr[1:])
     draws = _split_draws(n_assignment_samples, weights0, event_ptr, by_event)
     sd = np.sqrt(largest)
     cand_ptr, cand_idx = _kernel_candidates(
-        X[kernels], sd[kernels], kernel_octave, X, sd, search_radius_sigma
+        X[kernels], sd[kernels], kernel_class, X, sd, search_radius_sigma
     )
     z = _standard_normal_draws(n_assignment_samples, d, rng)
     event_kernels = np.empty(event_ids.shape[0], dtype=np.int64)
@@ -444,8 +444,8 @@ def condense_catalog(
             np.ascontiguousarray(X[kernels]),
             kernel_inv_chol,
             kernel_log_peak,
-            kernel_octave,
-            kernel_octave_var,
+            kernel_class,
+            kernel_class_var,
             z,
             event_kernels,
         )

@@ -14,8 +14,8 @@ from skgeoclust.preprocessing._condensation import (
     _csr,
     _factors,
     _kernel_candidates,
-    _octaves,
     _standard_normal_draws,
+    _width_classes,
 )
 
 
@@ -65,7 +65,7 @@ def test_transfer_weights_matches_oracle(seed):
     z = _standard_normal_draws(64, 3, rng)
     chol, inv_chol, log_peak = _factors(cov, w0)
     variance = np.trace(cov, axis1=1, axis2=2)
-    octave, octave_var = _octaves(np.linalg.eigvalsh(cov)[:, -1])
+    width_class, class_var = _width_classes(np.linalg.eigvalsh(cov)[:, -1])
     sources = np.argsort(-variance, kind="stable")
     tree = KDTree(X, metric="chebyshev")
     indptr, indices = _csr(
@@ -81,8 +81,8 @@ def test_transfer_weights_matches_oracle(seed):
         inv_chol,
         log_peak,
         variance,
-        octave,
-        octave_var,
+        width_class,
+        class_var,
         event,
         weight,
         z,
@@ -98,14 +98,14 @@ def test_assign_events_matches_oracle(seed):
     rng, X, cov, _ = _catalog(seed, n)
     kernels = np.sort(rng.choice(n, 60, replace=False))
     weights = rng.uniform(0.2, 3.0, kernels.size)
-    z = _standard_normal_draws(40, 3, rng)
+    z = _standard_normal_draws(300, 3, rng)  # the early stop checks every 50
     chol, _, _ = _factors(cov, np.ones(n))
     _, k_inv_chol, k_log_peak = _factors(cov[kernels], weights)
     largest = np.linalg.eigvalsh(cov)[:, -1]
-    k_octave, k_octave_var = _octaves(largest[kernels])
+    k_class, k_class_var = _width_classes(largest[kernels])
     sd = np.sqrt(largest)
     cand_ptr, cand_idx = _kernel_candidates(
-        X[kernels], sd[kernels], k_octave, X, sd, 4.0
+        X[kernels], sd[kernels], k_class, X, sd, 4.0
     )
     event_ptr = np.arange(n + 1)
     args = (
@@ -119,8 +119,8 @@ def test_assign_events_matches_oracle(seed):
         np.ascontiguousarray(X[kernels]),
         k_inv_chol,
         k_log_peak,
-        k_octave,
-        k_octave_var,
+        k_class,
+        k_class_var,
         z,
     )
     out = np.empty(n, dtype=np.int64)
