@@ -147,7 +147,7 @@ def _catalog(args, report):
         if error is not None:
             errors = LocationErrors(
                 check_location_errors(out[2], X.shape[0]),
-                f"generated: isotropic, lognormal with median {error:g} km",
+                f"generated, isotropic, lognormal with median {error:g} km",
             )
         lat, lon = local_km_to_geodetic(X[:, 0], X[:, 1], *REFERENCE)
         catalog = np.c_[lat, lon, X[:, 2]]
@@ -185,9 +185,9 @@ def _report_errors(args, report, errors, n):
         )
         report.add_summary(**{"events with location errors": n})
         report.add_note(
-            f"Location errors read from {errors.source} and validated for all {n} "
+            f"Location errors: {errors.source}; read and validated for all {n} "
             f"events ({errors.summary()}). The fault-network fit does not use them "
-            f"in its likelihood yet (issue 15, item 1); {used}."
+            f"in its likelihood yet; {used}."
         )
     elif errors.problem is not None:
         report.add_note(
@@ -369,7 +369,8 @@ def _condense_and_fit(args, report, model, X, covariances):
     report.add_note(
         f"--condense: the {n} events' Gaussian location PDFs were condensed "
         f"(Kamer et al. 2015) to {condensed.n_kernels} weighted kernels "
-        f"({condensed.n_kernels / n:.1%}); the fault network was fitted on the "
+        f"({condensed.n_kernels / n:.1%}; {np.sum(condensed.event_counts > 0)} of "
+        "them with events assigned); the fault network was fitted on the "
         "kernels with their weights as sample weights, and every event takes the "
         "label of the kernel it is assigned to (condensed_catalog.csv)."
     )

@@ -61,7 +61,7 @@ def test_error_columns_are_read_and_reported(tmp_path, capsys):
         "horizontalError, depthError (ComCat"
         in summary["parameters"]["location errors"]
     )
-    note = next(n for n in summary["notes"] if n.startswith("Location errors read"))
+    note = next(n for n in summary["notes"] if n.startswith("Location errors:"))
     assert "does not use them in its likelihood yet" in note
     assert "--condense" in note
 
