@@ -256,11 +256,12 @@ def condense_catalog(
         Samples drawn from each original event's PDF to choose its kernel (the
         paper uses 1000).
     search_radius_sigma : float, default=4.0
-        Neighbour search half-width in units of ``sqrt(trace(C))``: a source
-        component sees the components whose means lie within
-        ``search_radius_sigma * sqrt(trace(C_s))`` of its mean along every axis
-        (as the authors' code does); an event's sample sees the kernels within
-        ``search_radius_sigma * (sqrt(trace(C_c)) + sqrt(trace(C_k)))``.
+        Neighbour search half-width: a source component sees the components
+        whose means lie within ``search_radius_sigma * sqrt(trace(C_s))`` of its
+        mean along every axis (as the authors' code does); the samples of an
+        event's component ``c`` see the kernels ``k`` whose means lie within
+        ``search_radius_sigma * (s_c + s_k)`` of ``mu_c`` along every axis,
+        ``s`` the standard deviation along a Gaussian's widest axis.
     n_jobs : int, default=None
         Numba threads for the assignment (the transfers are sequential by
         nature); None means 1, -1 all of Numba's threads. The result does not
@@ -301,7 +302,10 @@ def condense_catalog(
     ``n_assignment_samples`` points (split over its components by their
     weights); each point votes for the kernel ``k`` of largest ``w_k N(x;
     mu_k, C_k)`` among the kernels near it; the event goes to the kernel with
-    most votes (equal votes: the larger summed log-likelihood).
+    most votes (equal votes: the larger ``w_k N(mu_e; mu_k, C_k)`` at the
+    event's mean). The sampling of a single-Gaussian event stops as soon as the
+    leading kernel's lead exceeds the samples left, which cannot change the
+    result.
 
     *Departures and choices.* The papers describe the overlap in words; the
     Monte-Carlo competition above is the authors' published MATLAB
@@ -316,14 +320,21 @@ def condense_catalog(
     Likelihoods in the assignment include the kernel weights (the paper's
     "maximum likelihood" read as the largest responsibility, the condensed
     catalog acting as a prior). Components whose means are farther than the
-    search box are not evaluated (their density there is below about
+    search boxes are not evaluated (their density there is below about
     ``exp(-search_radius_sigma**2 / 2)`` of their peak); a component with no
-    kernel in reach is assigned among its 8 nearest kernels.
+    kernel in reach is assigned among its 8 nearest kernels. Within the boxes
+    the argmax is exact: candidates are sorted by distance and skipped only
+    when a bound on their density (their largest weight-times-normalisation and
+    largest axis within their width class, the distance less the sample's
+    offset) is below the best value found.
 
     Time: ``O(n_components * n_overlap_samples * m)`` for the transfers and
     ``O(n_events * n_assignment_samples * m')`` for the assignment, with ``m``,
-    ``m'`` the numbers of neighbours in the search boxes (KD-tree queries,
-    gathered for 4096 sources at a time); memory ``O(n_components + m)``.
+    ``m'`` the numbers of neighbours a sample has to be compared with (it grows
+    with the density of events times the square of their errors; KD-tree
+    queries, gathered for 4096 sources at a time); memory ``O(n_components +
+    m)``, no ``n x n`` matrix. About 2 s for 6,000-7,000 events of median error
+    0.6 km on one core (``benchmarks/README.md``).
 
     References
     ----------
