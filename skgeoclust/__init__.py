@@ -30,7 +30,12 @@ from skgeoclust.metrics import (
     morisita_slope,
     silhouette_scorer,
 )
-from skgeoclust.preprocessing import GeoToCartesian, extract_profiles
+from skgeoclust.preprocessing import (
+    GeoToCartesian,
+    catalog_from_obspy,
+    condense_catalog,
+    extract_profiles,
+)
 from skgeoclust.utils import check_catalog
 
 __version__ = "0.1.0.dev0"
@@ -49,7 +54,9 @@ __all__ = [
     "__version__",
     "adjusted_rand_matrix",
     "calinski_harabasz_scorer",
+    "catalog_from_obspy",
     "check_catalog",
+    "condense_catalog",
     "davies_bouldin_scorer",
     "depth_mixtures",
     "extract_profiles",

@@ -17,6 +17,7 @@ _DEPENDENCIES = (
     "matplotlib",
     "dask",
     "distributed",
+    "obspy",
     "hypothesis",
     "pytest",
 )

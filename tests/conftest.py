@@ -149,3 +149,14 @@ def broken_npy_files(tmp_path):
         "text.npy": r"it is not a \.npy file",
         "objects.npy": "it holds Python objects",
     }
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the doctests of optional extras that are not installed."""
+    try:
+        import obspy  # noqa: F401
+    except ImportError:
+        skip = pytest.mark.skip(reason="ObsPy is not installed (skgeoclust[obspy])")
+        for item in items:
+            if "catalog_from_obspy" in item.name:
+                item.add_marker(skip)

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import json
 import sys
+import time
 from functools import partial
 
 import numpy as np
@@ -14,8 +16,10 @@ from skgeoclust.cli._common import (
     add_common_options,
     generate,
 )
-from skgeoclust.cli._io import read_catalog_from_args, read_xyz
+from skgeoclust.cli._error_columns import LocationErrors, read_location_errors
+from skgeoclust.cli._io import InputFileError, read_catalog_from_args, read_xyz
 from skgeoclust.cli._report import new_figure
+from skgeoclust.utils._location_errors import check_location_errors
 
 HELP = "fault network from hypocentres: Gaussian kernels as fault planes (Kamer 2020)"
 TITLE = "Fault-network report: hypocentres as a mixture of planar Gaussian kernels"
@@ -25,7 +29,11 @@ DESCRIPTION = (
     "into Gaussian kernels plus a uniform background, merged while the BIC improves. "
     "Each remaining kernel is a fault plane: centre, strike, dip, length, width and "
     "thickness in km. Input: a catalog in degrees and km (converted to km about its "
-    "spherical mean) or Cartesian km columns given with --xyz-cols."
+    "spherical mean) or Cartesian km columns given with --xyz-cols. Per-event "
+    "location errors are read when the catalog has them (ComCat, hypoinverse, "
+    "HypoDD or GrowClust columns, --error-cols, or QuakeML origin uncertainties); "
+    "--condense condenses the catalog with them (Kamer et al. 2015) and fits the "
+    "condensed kernels. The planes are also written as GeoJSON for GIS."
 )
 N_STEPS = 4
 REFERENCE = (34.2, -116.4)  # origin of the generated network (Landers area)
@@ -45,9 +53,38 @@ def configure(parser):
         metavar="E,N,D",
         help="read Cartesian (east, north, down) km columns instead of lat/lon/depth",
     )
+    g = parser.add_argument_group("location errors")
+    g.add_argument(
+        "--error-cols",
+        default=None,
+        metavar="COLS",
+        help="1-sigma error columns: ERR (isotropic), H,Z (horizontal, depth) or "
+        "E,N,Z; 'none' reads none (default: recognise horizontalError/depthError, "
+        "erh/erz, ex/ey/ez (m), eh/ez, or QuakeML origin uncertainties)",
+    )
+    g.add_argument(
+        "--error-unit",
+        choices=("km", "m"),
+        default=None,
+        help="unit of the error columns (default: km; m for HypoDD's ex/ey/ez)",
+    )
+    g.add_argument(
+        "--condense",
+        action="store_true",
+        help="condense the catalog with its errors (Kamer et al. 2015), fit the "
+        "condensed kernels with their weights and label every event by its kernel",
+    )
     g = parser.add_argument_group("generated network (without --input)")
     g.add_argument("--n-samples", type=int, default=1500, help="events")
     g.add_argument("--n-faults", type=int, default=8, help="true faults")
+    g.add_argument(
+        "--event-error-km",
+        type=float,
+        default=None,
+        metavar="KM",
+        help="give each event its own location error, lognormal of this median "
+        "(default: none; 0.6 with --condense)",
+    )
     g = parser.add_argument_group("method")
     add_choice(
         g, "--criterion", ("global", "local", "local_global"), "BIC merge criterion"
@@ -82,14 +119,19 @@ def _n_subsets(value):
 
 
 def _catalog(args, report):
-    """(X_km, lat/lon/depth catalog or None, truth or None, GeoToCartesian or None)."""
+    """(X_km, lat/lon/depth catalog or None, truth or None, GeoToCartesian or None,
+    LocationErrors)."""
     from skgeoclust.preprocessing import GeoToCartesian
 
     if args.input is None:
         from skgeoclust.datasets import make_fault_network
         from skgeoclust.geometry import local_km_to_geodetic
 
-        X, truth = generate(
+        error = args.event_error_km
+        if error is None and args.condense:
+            error = 0.6
+        extra = {} if error is None else {"event_error_km": error}
+        out = generate(
             report,
             make_fault_network,
             n_faults=args.n_faults,
@@ -98,24 +140,74 @@ def _catalog(args, report):
             location_error_km=0.5,
             random_state=args.random_state,
             note=f", placed about {REFERENCE}",
+            **extra,
         )
+        X, truth = out[0], out[1]
+        errors = LocationErrors(None, "none (generated without --event-error-km)")
+        if error is not None:
+            errors = LocationErrors(
+                check_location_errors(out[2], X.shape[0]),
+                f"generated, isotropic, lognormal with median {error:g} km",
+            )
         lat, lon = local_km_to_geodetic(X[:, 0], X[:, 1], *REFERENCE)
         catalog = np.c_[lat, lon, X[:, 2]]
         to_km = GeoToCartesian(reference=REFERENCE).fit(catalog)
-        return to_km.transform(catalog), catalog, truth, to_km
+        return to_km.transform(catalog), catalog, truth, to_km, errors
     if args.xyz_cols is not None:
         cols = [c.strip() for c in args.xyz_cols.split(",")]
         if len(cols) != 3:
             raise ValueError(
                 f"--xyz-cols needs three column names, got {args.xyz_cols!r}."
             )
-        X, _ = read_xyz(args.input, cols)
+        X, table = read_xyz(args.input, cols)
         report.parameters["input"] = f"{args.input} (Cartesian km: {', '.join(cols)})"
-        return X, None, None, None
-    catalog, _ = read_catalog_from_args(args.input, args, depth="required")
+        errors = read_location_errors(
+            table, args.input, error_cols=args.error_cols, error_unit=args.error_unit
+        )
+        return X, None, None, None, errors
+    catalog, table = read_catalog_from_args(args.input, args, depth="required")
     report.parameters["input"] = str(args.input)
+    errors = read_location_errors(
+        table, args.input, error_cols=args.error_cols, error_unit=args.error_unit
+    )
     to_km = GeoToCartesian().fit(catalog)
-    return to_km.transform(catalog), catalog, None, to_km
+    return to_km.transform(catalog), catalog, None, to_km, errors
+
+
+def _report_errors(args, report, errors, n):
+    """State in the report which location errors were read and how they are used."""
+    report.parameters["location errors"] = errors.source
+    if errors.covariances is not None:
+        used = (
+            "--condense condensed the catalog with them"
+            if args.condense
+            else "pass --condense to condense the catalog with them"
+        )
+        report.add_summary(**{"events with location errors": n})
+        report.add_note(
+            f"Location errors: {errors.source}; read and validated for all {n} "
+            f"events ({errors.summary()}). The fault-network fit does not use them "
+            f"in its likelihood yet; {used}."
+        )
+    elif errors.problem is not None:
+        report.add_note(
+            f"Location errors found in {errors.source} but not used: "
+            f"{errors.problem}. Fill or remove those values, or name other columns "
+            "with --error-cols."
+        )
+    if args.condense and errors.covariances is None:
+        why = errors.problem or errors.source
+        raise InputFileError(
+            f"{args.input}: --condense needs a location error for every event "
+            f"({why}); give the columns with --error-cols."
+        )
+    if args.condense:
+        zero = np.flatnonzero(np.linalg.eigvalsh(errors.covariances)[:, 0] <= 0)
+        if zero.size:
+            raise InputFileError(
+                f"{args.input}: --condense needs positive location errors; event "
+                f"{int(zero[0]) + 1} has a zero error ({zero.size} such event(s))."
+            )
 
 
 def run(args, report, progress):
@@ -125,9 +217,10 @@ def run(args, report, progress):
     from skgeoclust.cluster import FaultNetworkAgglomerative
 
     with progress.step("read catalog"):
-        X, catalog, truth, to_km = _catalog(args, report)
+        X, catalog, truth, to_km, errors = _catalog(args, report)
     n = X.shape[0]
     report.add_summary(events=n)
+    _report_errors(args, report, errors, n)
     if to_km is not None:
         report.parameters["local frame origin (lat, lon)"] = ", ".join(
             f"{v:.4f}" for v in to_km.reference_
@@ -143,11 +236,19 @@ def run(args, report, progress):
         random_state=args.random_state,
     )
     report.parameters["estimator"] = repr(model)
-    with progress.step(f"FaultNetworkAgglomerative on {n} events"):
-        model.fit(X)
-    labels = model.labels_
+    condensed = None
+    if args.condense:
+        with progress.step(f"condense {n} events, then FaultNetworkAgglomerative"):
+            condensed = _condense_and_fit(args, report, model, X, errors.covariances)
+        labels = condensed.event_labels(model.labels_)
+    else:
+        with progress.step(f"FaultNetworkAgglomerative on {n} events"):
+            model.fit(X)
+        labels = model.labels_
     planes = model.fault_planes()
     k = planes["strike"].size
+    # events of the input (the condensed fit counts kernel weights)
+    planes["n_events"] = np.bincount(labels[labels >= 0], minlength=k)
     report.add_summary(
         **{
             "fault planes (Gaussian kernels)": k,
@@ -203,8 +304,15 @@ def run(args, report, progress):
             table,
             "one row per fault plane: centre, strike (clockwise from north, dip to "
             "the right), dip, and the sides sqrt(12 * eigenvalue) of the uniform slab "
-            "with the kernel's covariance",
+            "with the kernel's covariance; n_events counts the input events",
         )
+        if to_km is not None:
+            _add_geojson(report, table, _plane_corners(planes), to_km)
+        else:
+            report.add_note(
+                "No GeoJSON of the planes: --xyz-cols input has no geographic "
+                "coordinates."
+            )
         events = pd.DataFrame(
             {
                 "row": np.arange(1, n + 1),
@@ -217,6 +325,8 @@ def run(args, report, progress):
             events.insert(1, "lat", catalog[:, 0])
             events.insert(2, "lon", catalog[:, 1])
         events["kernel"] = labels
+        if condensed is not None:
+            events["condensed_kernel"] = condensed.event_kernels
         if truth is not None:
             events["true_fault"] = truth
         report.add_table(
@@ -233,7 +343,116 @@ def run(args, report, progress):
             "(its kernel shapes and background tails; half the usual scale)",
         )
 
+    if condensed is not None:
+        _add_condensed_table(report, condensed, model, to_km)
     return partial(_figures, report, X, labels, planes, model)
+
+
+def _condense_and_fit(args, report, model, X, covariances):
+    """Condense the catalog, fit ``model`` on the kernels with their weights."""
+    from skgeoclust.preprocessing import condense_catalog
+
+    t0 = time.perf_counter()
+    condensed = condense_catalog(
+        X, covariances, n_jobs=args.n_jobs, random_state=args.random_state
+    )
+    seconds = time.perf_counter() - t0
+    model.fit(condensed.means, sample_weight=condensed.weights)
+    n = X.shape[0]
+    report.add_summary(
+        **{
+            "condensed kernels": condensed.n_kernels,
+            "condensed kernels with events": int(np.sum(condensed.event_counts > 0)),
+            "condensation (s)": seconds,
+        }
+    )
+    report.add_note(
+        f"--condense: the {n} events' Gaussian location PDFs were condensed "
+        f"(Kamer et al. 2015) to {condensed.n_kernels} weighted kernels "
+        f"({condensed.n_kernels / n:.1%}; {np.sum(condensed.event_counts > 0)} of "
+        "them with events assigned); the fault network was fitted on the "
+        "kernels with their weights as sample weights, and every event takes the "
+        "label of the kernel it is assigned to (condensed_catalog.csv)."
+    )
+    return condensed
+
+
+def _add_condensed_table(report, condensed, model, to_km):
+    table = pd.DataFrame(
+        {
+            "condensed_kernel": np.arange(condensed.n_kernels),
+            "input_row": condensed.kernel_components + 1,
+            "east_km": condensed.means[:, 0],
+            "north_km": condensed.means[:, 1],
+            "depth_km": condensed.means[:, 2],
+        }
+    )
+    if to_km is not None:
+        geo = to_km.inverse_transform(condensed.means)
+        table.insert(2, "lat", geo[:, 0])
+        table.insert(3, "lon", geo[:, 1])
+    for i, axis in enumerate(("east", "north", "depth")):
+        table[f"error_{axis}_km"] = np.sqrt(condensed.covariances[:, i, i])
+    table["weight"] = condensed.weights
+    table["n_events"] = condensed.event_counts
+    table["kernel"] = model.labels_
+    report.add_table(
+        "condensed_catalog",
+        table,
+        "the condensed catalog: one row per kernel (an input event's location PDF "
+        "that kept weight), its weight, the number of input events assigned to it "
+        "and its fault-plane kernel",
+    )
+
+
+def _add_geojson(report, table, corners, to_km):
+    """Write the plane rectangles as GeoJSON polygons (lon, lat, elevation m)."""
+    k = corners.shape[0]
+    features = []
+    if k:
+        geo = to_km.inverse_transform(corners.reshape(-1, 3)).reshape(k, 5, 3)
+    for i in range(k):
+        lat, lon, depth = geo[i, :, 0], geo[i, :, 1], geo[i, :, 2]
+        # exterior ring counter-clockwise in (lon, lat) (RFC 7946 right-hand rule)
+        area = np.sum(lon[:-1] * lat[1:] - lon[1:] * lat[:-1])
+        order = slice(None, None, -1) if area < 0 else slice(None)
+        ring = [
+            [round(float(x), 7), round(float(y), 7), round(float(-1000.0 * z), 1)]
+            for x, y, z in zip(lon[order], lat[order], depth[order])
+        ]
+        row = table.iloc[i]
+        properties = {
+            "kernel": int(row["kernel"]),
+            "lat": float(row["lat"]),
+            "lon": float(row["lon"]),
+            "depth_km": float(row["depth_km"]),
+            "strike_deg": float(row["strike_deg"]),
+            "dip_deg": float(row["dip_deg"]),
+            "length_km": float(row["length_km"]),
+            "width_km": float(row["width_km"]),
+            "thickness_km": float(row["thickness_km"]),
+            "depth_min_km": float(depth.min()),
+            "depth_max_km": float(depth.max()),
+            "n_events": int(row["n_events"]),
+            "weight": float(row["weight"]),
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": properties,
+            }
+        )
+    collection = {"type": "FeatureCollection", "features": features}
+    path = report.folder / "fault_planes.geojson"
+    path.write_text(json.dumps(collection, indent=1) + "\n")
+    report.add_file(
+        path,
+        "the fault planes for GIS (QGIS, ...): each plane's length x width "
+        "rectangle as a polygon of (longitude, latitude, elevation in m, negative "
+        "below sea level: -1000 x depth_km), with the planes table's values and "
+        "depth range as properties",
+    )
 
 
 def _plane_corners(planes):

@@ -1,4 +1,5 @@
-"""Reading the command's inputs: catalogs (CSV, Parquet) and velocity models.
+"""Reading the command's inputs: catalogs (CSV, Parquet, QuakeML) and velocity
+models.
 
 Every problem with an input file raises :class:`InputFileError`, whose message is
 one line naming the file, and where it applies the row and the column, so the
@@ -26,7 +27,16 @@ MODEL_AXIS_ALIASES = {
     "lon": ("lon", "longitude", "x"),
     "depth": ("depth", "depth_km", "z", "dep"),
 }
-CATALOG_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".parquet", ".pq")
+QUAKEML_SUFFIXES = (".xml", ".quakeml", ".qml")
+CATALOG_SUFFIXES = (
+    ".csv",
+    ".csv.gz",
+    ".txt",
+    ".tsv",
+    ".parquet",
+    ".pq",
+    *QUAKEML_SUFFIXES,
+)
 MODEL_SUFFIXES = (".npz", ".nc", ".nc4", ".netcdf", ".cdf")
 
 
@@ -104,13 +114,37 @@ def _row_text(path, row, is_csv):
     return f"row {row + 1}"
 
 
+def _read_quakeml(path):
+    """The events of a QuakeML file as the frame of
+    :func:`~skgeoclust.preprocessing.catalog_from_obspy`; the (n, 3, 3) location
+    covariances in ``table.attrs["location_error_km"]``."""
+    from skgeoclust.preprocessing._obspy import OBSPY_MISSING, catalog_from_obspy
+
+    try:
+        import obspy
+    except ImportError as exc:
+        raise InputFileError(f"{path}: {OBSPY_MISSING}.") from exc
+    try:
+        catalog = obspy.read_events(str(path), format="QUAKEML")
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        raise InputFileError(f"{path}: cannot be read as QuakeML: {first}") from exc
+    if len(catalog) == 0:
+        raise InputFileError(f"{path}: the QuakeML file holds no events.")
+    table, covariances = catalog_from_obspy(catalog)
+    table.attrs["location_error_km"] = covariances
+    return table
+
+
 def read_table(path):
-    """Read a CSV (optionally gzipped, or tab-separated) or Parquet table.
+    """Read a CSV (optionally gzipped, or tab-separated), Parquet or QuakeML table.
 
     Parameters
     ----------
     path : str or Path
-        The file.
+        The file. QuakeML (``.xml``, ``.quakeml``, ``.qml``, read with ObsPy)
+        gives one row per event (see
+        :func:`~skgeoclust.preprocessing.catalog_from_obspy`).
 
     Returns
     -------
@@ -121,7 +155,9 @@ def read_table(path):
     if path.stat().st_size == 0:
         raise InputFileError(f"{path}: the file is empty (no header, no rows).")
     try:
-        if suffix in (".parquet", ".pq"):
+        if suffix in QUAKEML_SUFFIXES:
+            table = _read_quakeml(path)
+        elif suffix in (".parquet", ".pq"):
             table = pd.read_parquet(path)
         elif suffix in (".csv", ".csv.gz", ".txt", ".tsv"):
             if suffix == ".txt":  # any delimiter: sniffed (slower Python parser)
@@ -227,7 +263,8 @@ def read_catalog(
     Parameters
     ----------
     path : str or Path
-        CSV (``.csv``, ``.csv.gz``, ``.txt``, ``.tsv``) or Parquet file.
+        CSV (``.csv``, ``.csv.gz``, ``.txt``, ``.tsv``), Parquet or QuakeML
+        (``.xml``, ``.quakeml``, ``.qml``; needs ObsPy) file.
     lat_col, lon_col, depth_col : str, default=None
         Column names; None looks for the usual names (``lat``/``latitude``,
         ``lon``/``longitude``, ``depth``/``depth_km``, any case).

@@ -2,6 +2,7 @@
 
 import gzip
 import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -336,3 +337,37 @@ def test_unwritable_output_is_one_line(tmp_path, capsys):
     blocker = _write(tmp_path, "not a folder", name="blocker")
     line = _fails(["kmedoids", "--n-samples", "50", "-o", str(blocker / "r")], capsys)
     assert "blocker" in line
+
+
+def _quakeml(tmp_path, rows):
+    ev = pytest.importorskip("obspy.core.event")
+    events = [
+        ev.Event(origins=[ev.Origin(latitude=lat, longitude=lon, depth=depth_m)])
+        for lat, lon, depth_m in rows
+    ]
+    path = tmp_path / "events.xml"
+    ev.Catalog(events).write(str(path), format="QUAKEML")
+    return path
+
+
+def test_quakeml_catalog_is_read_like_a_csv(tmp_path):
+    path = _quakeml(tmp_path, [(35.0, 139.0, 10e3), (35.1, 139.1, 12e3)])
+    catalog, table = read_catalog(path)
+    np.testing.assert_allclose(catalog, [[35.0, 139.0, 10.0], [35.1, 139.1, 12.0]])
+    assert table.attrs["location_error_km"].shape == (2, 3, 3)
+
+
+def test_quakeml_event_without_depth_names_the_row(tmp_path, capsys):
+    path = _quakeml(tmp_path, [(35.0, 139.0, 10e3), (35.1, 139.1, None)])
+    line = _fails(["seismicity", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert "row 2, column 'depth_km': missing value" in line
+
+
+def test_bad_quakeml_and_missing_obspy(tmp_path, capsys, monkeypatch):
+    path = _write(tmp_path, "<quakeml>not really</quakeml>", name="bad.xml")
+    pytest.importorskip("obspy")
+    line = _fails(["faults", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert "cannot be read as QuakeML" in line
+    monkeypatch.setitem(sys.modules, "obspy", None)
+    line = _fails(["faults", "-i", str(path), "-o", str(tmp_path / "r")], capsys)
+    assert "pip install 'skgeoclust[obspy]'" in line

@@ -101,6 +101,33 @@ def test_gaussian_kernels_match_rectangle_moments():
     assert eig[2] < 1e-9
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_event_errors_displace_the_same_network(seed):
+    kwargs = dict(
+        density=0.5, location_error_km=0.5, scatter="normal", random_state=seed
+    )
+    X0, y0, f0 = make_fault_network(return_faults=True, **kwargs)
+    X, y, sigma, f = make_fault_network(
+        event_error_km=0.6, return_faults=True, **kwargs
+    )
+    assert_array_equal(y, y0)
+    assert_array_equal(f["centers"], f0["centers"])
+    assert f["event_error_km"] == 0.6 and f["event_error_log_std"] == 0.6
+    assert sigma.shape == y.shape and np.all(sigma > 0)
+    # lognormal sigma of median 0.6 km, log-std 0.6
+    assert np.median(np.log(sigma / 0.6)) == pytest.approx(0.0, abs=0.05)
+    assert np.std(np.log(sigma)) == pytest.approx(0.6, rel=0.06)
+    # displacement ~ N(0, sigma_i^2 I): (|d| / sigma)^2 is chi^2 with 3 dof
+    z2 = np.sum((X - X0) ** 2, axis=1) / sigma**2
+    assert z2.mean() == pytest.approx(3.0, rel=0.06)
+    assert np.var(z2) == pytest.approx(6.0, rel=0.2)
+
+
+def test_event_errors_without_faults_dict():
+    out = make_fault_network(n_faults=3, density=0.2, event_error_km=1.0)
+    assert len(out) == 3 and out[2].shape == out[1].shape
+
+
 def test_unshuffled_order():
     _, y = make_fault_network(n_faults=3, density=0.1, shuffle=False, random_state=0)
     assert np.all(np.diff(y[y >= 0]) >= 0) and np.all(y[-1] == -1)
@@ -116,6 +143,8 @@ def test_unshuffled_order():
         ({"domain_km": (1, 2)}, "domain_km"),
         ({"location_error_km": -1}, "location_error_km"),
         ({"density": 0}, "density"),
+        ({"event_error_km": 0.0}, "event_error_km"),
+        ({"event_error_km": 1.0, "event_error_log_std": -1}, "event_error_log_std"),
     ],
 )
 def test_fault_network_errors(kwargs, match):
